@@ -1,0 +1,83 @@
+/**
+ * The one app factory both runtimes serve: routes, middleware and the single error mapping. It knows
+ * nothing about Node or Workers; the entry points hand it a database and the configuration.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { openAPIRouteHandler } from 'hono-openapi';
+import type { AppConfig } from './config.js';
+import type { Db } from './store/db.js';
+import type { AppEnv } from './http/env.js';
+import { errorResponse, handleError } from './http/errors.js';
+import { requestLog, requireJsonBody } from './http/middleware/request.js';
+import type { LogSink } from './http/middleware/request.js';
+import { adminRoutes } from './http/routes/admin.js';
+import { healthRoutes } from './http/routes/health.js';
+import { invitationRoutes } from './http/routes/invitations.js';
+import { operatorRoutes } from './http/routes/operator.js';
+
+export interface AppOptions {
+  config: AppConfig;
+  /** The database for a request: one shared handle on Node, a client per request in Workers. */
+  database: { kind: 'pglite' | 'postgres'; db: Db | ((env: AppEnv['Bindings']) => Db) };
+  /** The clock; tests pin it. */
+  now?: () => Date;
+  /** Where the one-line-per-request JSON logs go; null silences them. */
+  log?: LogSink | null;
+}
+
+/** API bodies are small JSON documents; anything bigger is refused before it is read. */
+export const API_BODY_LIMIT_BYTES = 64 * 1024;
+
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const now = options.now ?? (() => new Date());
+  const { database, config } = options;
+  const app = new Hono<AppEnv>();
+
+  app.use(requestLog(options.log === undefined ? null : options.log));
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
+    c.set('config', config);
+    c.set('deps', { db, publicUrl: config.publicUrl, now });
+    return next();
+  });
+
+  const tooLarge = bodyLimit({
+    maxSize: API_BODY_LIMIT_BYTES,
+    onError: (c) => errorResponse(c, 413, { code: 'payload_too_large', message: `The body is over ${API_BODY_LIMIT_BYTES} bytes.` }),
+  });
+  app.use('/api/*', tooLarge, requireJsonBody);
+  app.use('/invitations/*', tooLarge);
+
+  app.route('/', healthRoutes(database.kind));
+  app.route('/api/operator', operatorRoutes);
+  app.route('/api/companies/:companyId', adminRoutes);
+  app.route('/invitations', invitationRoutes);
+
+  app.get(
+    '/openapi.json',
+    openAPIRouteHandler(app, {
+      documentation: {
+        openapi: '3.1.0',
+        info: {
+          title: 'SAML + SCIM enrollment bridge',
+          version: '0.1.0',
+          description: 'IdP-initiated SAML sign-in, just-in-time provisioning under strict rules, and SCIM 2.0 directory sync.',
+        },
+        servers: [{ url: config.publicUrl }],
+        components: {
+          securitySchemes: {
+            operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN from the environment' },
+            companyApiKey: { type: 'http', scheme: 'bearer', description: 'A company admin API key' },
+          },
+        },
+      },
+    }),
+  );
+
+  app.notFound((c) => errorResponse(c, 404, { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` }));
+  app.onError(handleError);
+  return app;
+}

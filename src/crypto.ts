@@ -1,0 +1,51 @@
+/** Random identifiers, secrets and their hashes. node:crypto is available on Node and in workerd (nodejs_compat). */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ID_ALPHABET[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ID_ALPHABET[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+export type IdPrefix = 'cmp' | 'ws' | 'ps' | 'usr' | 'inv' | 'key' | 'exc' | 'evt' | 'saml' | 'ses' | 'req' | 'scim' | 'grp';
+
+/** A prefixed random id such as `usr_5k2x...` (80 bits of randomness, 16 characters). */
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${base32(randomBytes(10))}`;
+}
+
+/** A URL-safe secret of 256 bits. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Hex SHA-256 of a secret, as stored in the database. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+/** Compares two secrets in constant time (hashing first makes the lengths equal). */
+export function secretsEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/** Compares a presented secret with a stored hex SHA-256 in constant time. */
+export function secretMatchesHash(secret: string, storedHexHash: string): boolean {
+  const presented = createHash('sha256').update(secret, 'utf8').digest();
+  const stored = Buffer.from(storedHexHash, 'hex');
+  return stored.length === presented.length && timingSafeEqual(presented, stored);
+}

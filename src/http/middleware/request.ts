@@ -1,0 +1,41 @@
+/** Per-request plumbing: request id, one JSON log line per request, and JSON-only bodies for the API. */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env.js';
+import { errorResponse } from '../errors.js';
+
+export type LogSink = (line: Record<string, unknown>) => void;
+
+export const jsonLogSink: LogSink = (line) => console.log(JSON.stringify(line));
+
+/** Logs method, route pattern (never the raw path: invitation tokens live in paths), status and duration. */
+export function requestLog(sink: LogSink | null): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const started = performance.now();
+    const requestId = crypto.randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    await next();
+    sink?.({
+      level: c.res.status >= 500 ? 'error' : 'info',
+      msg: 'request',
+      requestId,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  };
+}
+
+/** API writes must be JSON: anything else is a clear 415 instead of a confusing validation error. */
+export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
+    const length = c.req.header('Content-Length');
+    const hasBody = length === undefined ? c.req.raw.body !== null : length !== '0';
+    const type = c.req.header('Content-Type') ?? '';
+    if (hasBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
+      return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
+    }
+  }
+  return next();
+};

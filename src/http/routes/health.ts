@@ -1,0 +1,26 @@
+/** Liveness and readiness: 200 only when the database answers. */
+import { sql } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.js';
+import { errorResponse } from '../errors.js';
+import { describe } from '../openapi-helpers.js';
+import * as s from '../schemas.js';
+
+export function healthRoutes(databaseKind: 'pglite' | 'postgres') {
+  return new Hono<AppEnv>().get(
+    '/healthz',
+    describe({
+      summary: 'Health: the app and its database answer',
+      tag: 'Health',
+      responses: { 200: { description: 'Healthy', schema: s.Health }, 503: { description: 'Database unavailable', schema: s.ErrorBody } },
+    }),
+    async (c) => {
+      try {
+        await c.get('deps').db.execute(sql`select 1`);
+      } catch {
+        return errorResponse(c, 503, { code: 'database_unavailable', message: 'The database does not answer.' });
+      }
+      return c.json({ status: 'ok' as const, database: databaseKind });
+    },
+  );
+}

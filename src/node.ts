@@ -1,0 +1,81 @@
+/** The Node.js entry point: configuration, the database (PGlite or postgres.js), migrations, the server. */
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import type { AppConfig } from './config.js';
+import { ConfigError, parseEnv } from './config.js';
+import { jsonLogSink } from './http/middleware/request.js';
+import { loadOrCreateSecret } from './node/dev-secrets.js';
+import type { DatabaseHandle } from './store/db.js';
+import { migrateDatabase } from './store/migrate.js';
+import { openPostgres } from './store/postgres.js';
+
+function log(msg: string, extra: Record<string, unknown> = {}) {
+  console.log(JSON.stringify({ level: 'info', msg, ...extra }));
+}
+
+async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<DatabaseHandle> {
+  if (databaseUrl) return openPostgres(databaseUrl);
+  const dir = resolve(dataDir, 'pglite');
+  await mkdir(dir, { recursive: true });
+  // Imported only here, so nothing else ever loads PGlite.
+  const { openPglite } = await import('./store/pglite.js');
+  return openPglite(dir);
+}
+
+async function main() {
+  const env = parseEnv(process.env);
+  const production = env.NODE_ENV === 'production';
+  if (production && (!env.OPERATOR_TOKEN || !env.SESSION_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  OPERATOR_TOKEN and SESSION_SECRET are required when NODE_ENV=production');
+  }
+  const operatorToken =
+    env.OPERATOR_TOKEN ??
+    (await loadOrCreateSecret(env.DATA_DIR, 'operator-token', (value, path) => {
+      console.log(`\nGenerated a development OPERATOR_TOKEN (kept in ${path}):\n\n  ${value}\n`);
+    }));
+  const sessionSecret = env.SESSION_SECRET ?? (await loadOrCreateSecret(env.DATA_DIR, 'session-secret', () => {}));
+  const config: AppConfig = {
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    operatorToken,
+    sessionSecret,
+    production,
+  };
+
+  const started = performance.now();
+  const database = await openDatabase(env.DATABASE_URL, env.DATA_DIR);
+  await migrateDatabase(database);
+  log('database ready', {
+    database: database.kind,
+    location: database.kind === 'pglite' ? join(resolve(env.DATA_DIR), 'pglite') : 'DATABASE_URL',
+    ms: Math.round(performance.now() - started),
+  });
+
+  const app = createApp({ config, database: { kind: database.kind, db: database.db }, log: env.LOG_LEVEL === 'silent' ? null : jsonLogSink });
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
+    log('listening', { port: info.port, publicUrl: config.publicUrl });
+  });
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log('shutting down', { signal });
+    server.close(() => {
+      database.close().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(JSON.stringify({ level: 'error', msg: 'failed to start', error: String((error as Error)?.stack ?? error) }));
+  }
+  process.exit(1);
+});

@@ -1,0 +1,9 @@
+/** What every use case receives: the database, the public origin and the clock (a parameter, never read directly). */
+import type { Db } from '../store/db.js';
+
+export interface ServiceDeps {
+  readonly db: Db;
+  /** The origin URLs are built from, without a trailing slash (e.g. https://sso.example.com). */
+  readonly publicUrl: string;
+  readonly now: () => Date;
+}

@@ -1,0 +1,56 @@
+/** The audit log: append-only, newest first, paginated by the sequence number. */
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { newId } from '../crypto.js';
+import type { Executor } from './db.js';
+import { auditEvents } from './schema.js';
+
+export type ActorType = 'operator' | 'api_key' | 'user' | 'invitee' | 'idp' | 'scim' | 'system';
+
+export interface Actor {
+  readonly type: ActorType;
+  readonly id: string | null;
+}
+
+export interface AuditInput {
+  companyId: string;
+  actor: Actor;
+  action: string;
+  targetType?: string;
+  targetId?: string;
+  reason?: string;
+  data?: Record<string, unknown>;
+}
+
+export type AuditEvent = typeof auditEvents.$inferSelect;
+
+/** Appends one event; call it inside the transaction that makes the change. */
+export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
+  await db.insert(auditEvents).values({
+    id: newId('evt'),
+    companyId: input.companyId,
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action: input.action,
+    targetType: input.targetType ?? null,
+    targetId: input.targetId ?? null,
+    reason: input.reason ?? null,
+    data: input.data ?? {},
+  });
+}
+
+/** Events of one company, newest first; `beforeSeq` is the cursor from the previous page. */
+export async function listAudit(
+  db: Executor,
+  companyId: string,
+  page: { beforeSeq?: number; limit: number; action?: string },
+): Promise<AuditEvent[]> {
+  const filters = [eq(auditEvents.companyId, companyId)];
+  if (page.beforeSeq !== undefined) filters.push(lt(auditEvents.seq, page.beforeSeq));
+  if (page.action !== undefined) filters.push(eq(auditEvents.action, page.action));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(...filters))
+    .orderBy(desc(auditEvents.seq))
+    .limit(page.limit);
+}
