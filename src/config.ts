@@ -1,14 +1,20 @@
 /** Environment -> typed configuration, validated at start with a message that names the bad variable. */
 import * as v from 'valibot';
 
+function tryUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
 const origin = v.pipe(
   v.string(),
-  v.url('must be an absolute URL such as https://sso.example.com'),
-  v.check((value) => /^https?:$/.test(new URL(value).protocol), 'must use http or https'),
   v.check((value) => {
-    const url = new URL(value);
-    return url.pathname === '/' && url.search === '' && url.hash === '';
-  }, 'must be an origin only (no path, query or fragment)'),
+    const url = tryUrl(value);
+    return url !== null && /^https?:$/.test(url.protocol) && url.pathname === '/' && url.search === '' && url.hash === '';
+  }, 'must be an http(s) origin such as https://sso.example.com (no path, query or fragment)'),
   v.transform((value) => new URL(value).origin),
 );
 

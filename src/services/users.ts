@@ -15,6 +15,7 @@ import {
   insertUser,
   listUsers,
   markInvitationAccepted,
+  membershipsOf,
 } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError, GoneError, InvalidInputError, NotFoundError } from './errors.js';
@@ -102,7 +103,7 @@ export async function listCompanyUsers(
 }
 
 /** Confirms the invited user behind an invitation token; each token works once and until it expires. */
-export async function acceptInvitation(deps: ServiceDeps, token: string): Promise<User> {
+export async function acceptInvitation(deps: ServiceDeps, token: string): Promise<UserWithMemberships> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) throw new NotFoundError('invitation_not_found', 'This invitation link is not valid.');
   const now = deps.now();
   return deps.db.transaction(async (tx) => {
@@ -129,6 +130,6 @@ export async function acceptInvitation(deps: ServiceDeps, token: string): Promis
       targetId: invitation.userId,
       data: { via: 'invitation' },
     });
-    return confirmed;
+    return { ...confirmed, memberships: await membershipsOf(tx, invitation.companyId, [confirmed.id]) };
   });
 }

@@ -27,11 +27,17 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     db,
     kind: 'postgres',
     async migrate(migrationsFolder) {
-      // drizzle's migrator takes no lock of its own: serialise instances that start together.
-      await db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-        await migrate(tx as unknown as typeof db, { migrationsFolder });
-      });
+      // drizzle's migrator takes no lock of its own: serialise instances that start together with a
+      // session advisory lock, on a one-connection client so the lock and the migration share a session.
+      const single = postgres(url, { max: 1, fetch_types: false, onnotice: () => {} });
+      const migrationDb = drizzle(single, { schema });
+      try {
+        await migrationDb.execute(sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+        await migrate(migrationDb, { migrationsFolder });
+        await migrationDb.execute(sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+      } finally {
+        await single.end({ timeout: 5 });
+      }
     },
     async close() {
       if (options.closeOnEnd !== false) await client.end({ timeout: 5 });

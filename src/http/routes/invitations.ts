@@ -40,7 +40,7 @@ export const invitationRoutes = new Hono<AppEnv>()
     validate('param', TokenParam),
     async (c) => {
       const user = await acceptInvitation(c.get('deps'), c.req.valid('param').token);
-      const body = presentUser(user, []);
+      const body = presentUser(user, user.memberships);
       if (c.req.header('Accept')?.includes('text/html')) {
         return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account confirmed</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto">

@@ -1,0 +1,190 @@
+/**
+ * The storage contract: the same behaviour on every backend (PGlite always, Postgres when
+ * DATABASE_URL is set), including the invariants the database itself enforces.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/crypto.js';
+import { insertDomainException, findActiveApiKey, insertApiKey, revokeApiKey } from '../../src/store/access.js';
+import { listAudit, recordAudit } from '../../src/store/audit.js';
+import { insertCompany, insertPermissionSet, insertWorkspace, listWorkspaces } from '../../src/store/companies.js';
+import type { DatabaseHandle } from '../../src/store/db.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/errors.js';
+import { jitSettings } from '../../src/store/schema.js';
+import {
+  confirmInvitedUser,
+  domainHasConfirmedUser,
+  insertInvitation,
+  insertMembership,
+  insertUser,
+  listUsers,
+  markInvitationAccepted,
+} from '../../src/store/users.js';
+import { availableBackends, openTestDatabase } from '../support/db.js';
+
+async function expectDbError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the database to refuse');
+}
+
+describe.each(availableBackends)('store contract on %s', (backend) => {
+  let handle: DatabaseHandle;
+  beforeAll(async () => {
+    handle = await openTestDatabase(backend);
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  async function company() {
+    const db = handle.db;
+    const c = await insertCompany(db, { id: newId('cmp'), name: 'Decorumsoft' });
+    const ws = await insertWorkspace(db, { id: newId('ws'), companyId: c.id, name: 'Main' });
+    const ps = await insertPermissionSet(db, { id: newId('ps'), companyId: c.id, name: 'Members', permissions: ['a'] });
+    return { id: c.id, ws: ws.id, ps: ps.id };
+  }
+
+  function user(companyId: string, email: string, extra: Partial<Parameters<typeof insertUser>[1]> = {}) {
+    const [, domain] = email.split('@');
+    return insertUser(handle.db, {
+      id: newId('usr'),
+      companyId,
+      email,
+      emailNormalized: email.toLowerCase(),
+      emailDomain: domain!.toLowerCase(),
+      status: 'invited',
+      provisionedBy: 'invitation',
+      ...extra,
+    });
+  }
+
+  it('keeps one user per company and normalised email, but allows the same email in two companies', async () => {
+    const a = await company();
+    const b = await company();
+    await user(a.id, 'jon.smith@decorumsoft.com');
+    const error = await expectDbError(user(a.id, 'jon.smith@decorumsoft.com'));
+    expect(isUniqueViolation(error, 'users_company_email_key')).toBe(true);
+    await expect(user(b.id, 'jon.smith@decorumsoft.com')).resolves.toMatchObject({ companyId: b.id });
+  });
+
+  it('refuses a membership that joins a user of one company to a workspace of another', async () => {
+    const a = await company();
+    const b = await company();
+    const u = await user(a.id, 'x@a.example');
+    const error = await expectDbError(
+      insertMembership(handle.db, { companyId: a.id, userId: u.id, workspaceId: b.ws, permissionSetId: a.ps }),
+    );
+    expect(isForeignKeyViolation(error)).toBe(true);
+    const error2 = await expectDbError(
+      insertMembership(handle.db, { companyId: b.id, userId: u.id, workspaceId: b.ws, permissionSetId: b.ps }),
+    );
+    expect(isForeignKeyViolation(error2)).toBe(true);
+    await expect(
+      insertMembership(handle.db, { companyId: a.id, userId: u.id, workspaceId: a.ws, permissionSetId: a.ps }),
+    ).resolves.toMatchObject({ userId: u.id });
+  });
+
+  it('refuses JIT defaults that belong to another company, and enabling without defaults', async () => {
+    const a = await company();
+    const b = await company();
+    const cross = await expectDbError(
+      handle.db.insert(jitSettings).values({ companyId: a.id, enabled: true, defaultWorkspaceId: b.ws, defaultPermissionSetId: a.ps }),
+    );
+    expect(isForeignKeyViolation(cross)).toBe(true);
+    await expectDbError(handle.db.insert(jitSettings).values({ companyId: a.id, enabled: true }));
+    await handle.db.insert(jitSettings).values({ companyId: a.id, enabled: true, defaultWorkspaceId: a.ws, defaultPermissionSetId: a.ps });
+  });
+
+  it('keeps one exception per company and domain', async () => {
+    const a = await company();
+    const row = { companyId: a.id, domain: 'decorumsoft.eu', reason: 'merger', grantedBy: 'support' };
+    await insertDomainException(handle.db, { id: newId('exc'), ...row });
+    const error = await expectDbError(insertDomainException(handle.db, { id: newId('exc'), ...row }));
+    expect(isUniqueViolation(error, 'domain_exceptions_company_domain_key')).toBe(true);
+  });
+
+  it('refuses an invited user marked confirmed, and a domain that does not match the email', async () => {
+    const a = await company();
+    await expectDbError(user(a.id, 'a@x.example', { confirmedAt: new Date(), confirmedVia: 'invitation' }));
+    await expectDbError(
+      insertUser(handle.db, {
+        id: newId('usr'),
+        companyId: a.id,
+        email: 'a@x.example',
+        emailNormalized: 'a@x.example',
+        emailDomain: 'y.example',
+        status: 'active',
+        provisionedBy: 'jit',
+      }),
+    );
+  });
+
+  it('applies the domain rule: only active, confirmed, non-impersonation users with exactly that domain count', async () => {
+    const a = await company();
+    const now = new Date();
+    await user(a.id, 'invited@decorumsoft.com');
+    await user(a.id, 'imp@decorumsoft.com', { status: 'active', confirmedAt: now, confirmedVia: 'operator', isImpersonation: true, provisionedBy: 'impersonation' });
+    await user(a.id, 'gone@decorumsoft.com', { status: 'suspended', confirmedAt: now, confirmedVia: 'invitation' });
+    await user(a.id, 'sub@eu.decorumsoft.com', { status: 'active', confirmedAt: now, confirmedVia: 'invitation' });
+    expect(await domainHasConfirmedUser(handle.db, a.id, 'decorumsoft.com')).toBe(false);
+    const jon = await user(a.id, 'jon.smith@decorumsoft.com');
+    expect(await confirmInvitedUser(handle.db, a.id, jon.id, 'invitation', now)).toMatchObject({ status: 'active' });
+    expect(await domainHasConfirmedUser(handle.db, a.id, 'decorumsoft.com')).toBe(true);
+    expect(await domainHasConfirmedUser(handle.db, a.id, 'decorumsoft.eu')).toBe(false);
+    const other = await company();
+    expect(await domainHasConfirmedUser(handle.db, other.id, 'decorumsoft.com')).toBe(false);
+  });
+
+  it('confirms an invited user and claims an invitation exactly once, even concurrently', async () => {
+    const a = await company();
+    const u = await user(a.id, 'once@a.example');
+    const inv = await insertInvitation(handle.db, {
+      id: newId('inv'),
+      companyId: a.id,
+      userId: u.id,
+      tokenHash: newId('inv'),
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+    const claims = await Promise.all([1, 2, 3].map(() => markInvitationAccepted(handle.db, inv.id, new Date())));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const confirms = await Promise.all([1, 2].map(() => confirmInvitedUser(handle.db, a.id, u.id, 'invitation', new Date())));
+    expect(confirms.filter((c) => c !== null)).toHaveLength(1);
+  });
+
+  it('scopes every read by company', async () => {
+    const a = await company();
+    const b = await company();
+    await user(a.id, 'only-a@a.example');
+    expect(await listUsers(handle.db, b.id, { limit: 10 })).toEqual([]);
+    expect((await listWorkspaces(handle.db, b.id)).map((w) => w.id)).toEqual([b.ws]);
+  });
+
+  it('finds only unrevoked API keys', async () => {
+    const a = await company();
+    const id = newId('key');
+    await insertApiKey(handle.db, { id, companyId: a.id, secretHash: 'ab'.repeat(32), label: null });
+    expect(await findActiveApiKey(handle.db, id)).toMatchObject({ companyId: a.id });
+    expect(await revokeApiKey(handle.db, a.id, id, new Date())).toBe(true);
+    expect(await findActiveApiKey(handle.db, id)).toBeNull();
+    expect(await revokeApiKey(handle.db, a.id, id, new Date())).toBe(false);
+  });
+
+  it('pages the audit log newest first without gaps or repeats', async () => {
+    const a = await company();
+    for (let i = 0; i < 7; i++) {
+      await recordAudit(handle.db, { companyId: a.id, actor: { type: 'system', id: null }, action: `test.${i}` });
+    }
+    const seen: string[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await listAudit(handle.db, a.id, { limit: 3, ...(before !== undefined ? { beforeSeq: before } : {}) });
+      seen.push(...page.map((e) => e.action));
+      if (page.length < 3) break;
+      before = page[page.length - 1]!.seq;
+    }
+    expect(seen).toEqual(['test.6', 'test.5', 'test.4', 'test.3', 'test.2', 'test.1', 'test.0']);
+  });
+});
