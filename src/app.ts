@@ -10,9 +10,14 @@ import type { AppConfig } from './config.js';
 import type { Db } from './store/db.js';
 import type { AppEnv } from './http/env.js';
 import { errorResponse, handleError } from './http/errors.js';
+import { requireCompanyAdmin } from './http/middleware/auth.js';
 import { requestLog, requireJsonBody } from './http/middleware/request.js';
 import type { LogSink } from './http/middleware/request.js';
 import { adminRoutes } from './http/routes/admin.js';
+import { adminJitRoutes } from './http/routes/admin-jit.js';
+import { adminSamlRoutes } from './http/routes/admin-saml.js';
+import { samlRoutes } from './http/routes/saml.js';
+import { sessionRoutes } from './http/routes/session.js';
 import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
 import { operatorRoutes } from './http/routes/operator.js';
@@ -29,6 +34,8 @@ export interface AppOptions {
 
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
 export const API_BODY_LIMIT_BYTES = 64 * 1024;
+/** IdP metadata (PUT .../saml) may carry several certificates and a signature. */
+export const METADATA_BODY_LIMIT_BYTES = 600 * 1024;
 
 export function createApp(options: AppOptions): Hono<AppEnv> {
   const now = options.now ?? (() => new Date());
@@ -40,20 +47,30 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
     c.set('config', config);
-    c.set('deps', { db, publicUrl: config.publicUrl, now });
+    c.set('deps', { db, publicUrl: config.publicUrl, now, sessionSecret: config.sessionSecret });
     return next();
   });
 
-  const tooLarge = bodyLimit({
-    maxSize: API_BODY_LIMIT_BYTES,
-    onError: (c) => errorResponse(c, 413, { code: 'payload_too_large', message: `The body is over ${API_BODY_LIMIT_BYTES} bytes.` }),
-  });
-  app.use('/api/*', tooLarge, requireJsonBody);
-  app.use('/invitations/*', tooLarge);
+  const limit = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: (c) => errorResponse(c, 413, { code: 'payload_too_large', message: `The body is over ${maxSize} bytes.` }),
+    });
+  const apiLimit = limit(API_BODY_LIMIT_BYTES);
+  const metadataLimit = limit(METADATA_BODY_LIMIT_BYTES);
+  // IdP metadata XML can be larger than any other API body; every other API route keeps the small limit.
+  app.use('/api/*', (c, next) => (c.req.path.endsWith('/saml') ? metadataLimit(c, next) : apiLimit(c, next)), requireJsonBody);
+  app.use('/invitations/*', apiLimit);
 
   app.route('/', healthRoutes(database.kind));
   app.route('/api/operator', operatorRoutes);
+  // One guard for every admin route; the routers below assume it ran.
+  app.use('/api/companies/:companyId/*', requireCompanyAdmin);
   app.route('/api/companies/:companyId', adminRoutes);
+  app.route('/api/companies/:companyId', adminSamlRoutes);
+  app.route('/api/companies/:companyId', adminJitRoutes);
+  app.route('/saml', samlRoutes);
+  app.route('/', sessionRoutes);
   app.route('/invitations', invitationRoutes);
 
   app.get(

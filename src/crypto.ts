@@ -1,5 +1,5 @@
 /** Random identifiers, secrets and their hashes. node:crypto is available on Node and in workerd (nodejs_compat). */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
 
@@ -48,4 +48,26 @@ export function secretMatchesHash(secret: string, storedHexHash: string): boolea
   const presented = createHash('sha256').update(secret, 'utf8').digest();
   const stored = Buffer.from(storedHexHash, 'hex');
   return stored.length === presented.length && timingSafeEqual(presented, stored);
+}
+
+function sealingKey(secret: string, purpose: string): Buffer {
+  // SESSION_SECRET is high-entropy, so one HMAC per purpose is a sufficient key derivation.
+  return createHmac('sha256', secret).update(`saml-scim-bridge:${purpose}:v1`).digest();
+}
+
+/** Encrypts a value at rest (AES-256-GCM) under a key derived from `secret`. */
+export function seal(plaintext: string, secret: string, purpose: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealingKey(secret, purpose), iv);
+  const body = Buffer.concat([cipher.update(Buffer.from(plaintext, 'utf8')), cipher.final()]);
+  return ['v1', iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+}
+
+/** Decrypts what `seal` produced; throws when the secret differs or the value was altered. */
+export function unseal(sealed: string, secret: string, purpose: string): string {
+  const [version, iv, body, tag] = sealed.split('.');
+  if (version !== 'v1' || !iv || !body || !tag) throw new Error('not a sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', sealingKey(secret, purpose), Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -44,6 +44,8 @@ export const SAML_FAILURE_REASONS = [
   'subject_missing',
   'replayed',
   'unknown_request',
+  'in_response_to_mismatch',
+  'config_invalid',
 ] as const;
 export type SamlFailureReason = (typeof SAML_FAILURE_REASONS)[number];
 
@@ -268,6 +270,16 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
     'This sign-in does not match a request we made',
     'The response from your identity provider answers a sign-in request we do not recognise or that has expired.',
     'The response’s InResponseTo does not match a pending sign-in request from this application. Start the sign-in again; for IdP-initiated sign-in, do not set a Sign-on URL in the identity provider.',
+  ),
+  in_response_to_mismatch: samlProblem(
+    'This sign-in response is inconsistent',
+    'The response from your identity provider names two different sign-in requests.',
+    'The Response and its SubjectConfirmationData carry different InResponseTo values; check the identity provider’s SAML application.',
+  ),
+  config_invalid: samlProblem(
+    'Single sign-on is misconfigured',
+    'The single sign-on settings stored for your company cannot be used to check your sign-in.',
+    `Review ${SIGN_IN_SETTINGS}: the IdP entity ID and at least one valid signing certificate are required.`,
   ),
 };
 

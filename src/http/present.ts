@@ -1,4 +1,5 @@
 /** Store rows -> API payloads (the shapes in schemas.ts). */
+import type { JitSettingsView } from '../services/jit-settings.js';
 import type { ApiKey, DomainException } from '../store/access.js';
 import type { AuditEvent } from '../store/audit.js';
 import type { Company, PermissionSet, Workspace } from '../store/companies.js';
@@ -56,3 +57,5 @@ export const presentAuditEvent = (e: AuditEvent) => ({
   data: e.data,
   createdAt: iso(e.createdAt),
 });
+
+export const presentJitSettings = (v: JitSettingsView) => ({ ...v, updatedAt: v.updatedAt ? v.updatedAt.toISOString() : null });

@@ -108,3 +108,84 @@ export const AuditEvent = v.object({
 });
 export const AuditList = v.object({ events: v.array(AuditEvent), nextCursor: v.nullable(v.string()) });
 export const Health = v.object({ status: v.literal('ok'), database: v.picklist(['pglite', 'postgres']) });
+
+// ---- SAML connection
+const AttributeName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(300));
+const SamlCommon = {
+  allowSha1: v.optional(v.boolean('allowSha1 must be true or false')),
+  attributeMapping: v.optional(
+    v.strictObject({
+      email: v.optional(AttributeName),
+      firstName: v.optional(AttributeName),
+      lastName: v.optional(AttributeName),
+      groups: v.optional(AttributeName),
+    }),
+  ),
+  spEntityId: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1024)))),
+  acsUrl: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(2048)))),
+  spEncryption: v.optional(
+    v.nullable(
+      v.strictObject({
+        privateKeyPem: v.pipe(v.string(), v.maxLength(16 * 1024)),
+        certificatePem: v.pipe(v.string(), v.maxLength(16 * 1024)),
+      }),
+    ),
+  ),
+};
+export const SamlConnectionBody = v.union(
+  [
+    v.strictObject({ metadataXml: v.pipe(v.string(), v.minLength(1), v.maxLength(512 * 1024)), ...SamlCommon }),
+    v.strictObject({
+      idpEntityId: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1024)),
+      ssoUrl: v.pipe(v.string(), v.maxLength(2048)),
+      certificates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(16 * 1024))), v.minLength(1), v.maxLength(10)),
+      ...SamlCommon,
+    }),
+  ],
+  'send either {metadataXml} or {idpEntityId, ssoUrl, certificates}',
+);
+export const SamlCertificate = v.object({
+  fingerprintSha256: v.string(),
+  subject: v.string(),
+  notBefore: isoDate,
+  notAfter: isoDate,
+  expired: v.boolean(),
+});
+export const SamlConnection = v.object({
+  spEntityId: v.string(),
+  acsUrl: v.string(),
+  metadataUrl: v.string(),
+  loginUrl: v.string(),
+  idp: v.object({ entityId: v.string(), ssoUrl: v.string(), certificates: v.array(SamlCertificate) }),
+  allowSha1: v.boolean(),
+  attributeMapping: v.record(v.string(), v.string()),
+  encryptionCertificate: v.nullable(v.string()),
+  updatedAt: isoDate,
+  setupNotes: v.array(v.string()),
+});
+
+// ---- JIT (Automatic user provisioning)
+const nullableId = v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(64)));
+export const JitSettingsBody = v.strictObject({
+  enabled: v.boolean('enabled must be true or false'),
+  defaultWorkspaceId: v.optional(nullableId, null),
+  defaultPermissionSetId: v.optional(nullableId, null),
+  requireDirectoryMembership: v.optional(v.boolean('requireDirectoryMembership must be true or false'), false),
+});
+export const JitSettings = v.object({
+  enabled: v.boolean(),
+  defaultWorkspaceId: v.nullable(v.string()),
+  defaultPermissionSetId: v.nullable(v.string()),
+  requireDirectoryMembership: v.boolean(),
+  updatedAt: nullableDate,
+});
+export const JitDisableBody = v.optional(v.strictObject({ reason: v.optional(trimmedName('reason')) }), {});
+export const ExplainBody = v.strictObject({
+  email: v.pipe(v.string('email must be a string'), v.maxLength(320)),
+  flow: v.optional(v.picklist(['idp_initiated', 'sp_initiated'], 'flow must be idp_initiated or sp_initiated'), 'idp_initiated'),
+});
+export const Explanation = v.object({
+  decision: v.picklist(['sign_in', 'provision', 'refuse']),
+  reason: v.nullable(v.string()),
+  checks: v.array(v.object({ check: v.string(), outcome: v.picklist(['passed', 'failed', 'skipped']), detail: v.string() })),
+});

@@ -6,4 +6,6 @@ export interface ServiceDeps {
   /** The origin URLs are built from, without a trailing slash (e.g. https://sso.example.com). */
   readonly publicUrl: string;
   readonly now: () => Date;
+  /** SESSION_SECRET: signs session cookies and seals secrets kept in the database. */
+  readonly sessionSecret: string;
 }

@@ -138,3 +138,16 @@ export async function domainHasConfirmedUser(db: Executor, companyId: string, do
     .limit(1);
   return row !== undefined;
 }
+
+/**
+ * Inserts a user unless the company already has one with that normalised email; returns the new row
+ * or null. Under concurrency the unique key decides and the loser waits for the winner to commit.
+ */
+export async function insertUserIfAbsent(db: Executor, user: NewUser): Promise<User | null> {
+  const [row] = await db
+    .insert(users)
+    .values(user)
+    .onConflictDoNothing({ target: [users.companyId, users.emailNormalized] })
+    .returning();
+  return row ?? null;
+}

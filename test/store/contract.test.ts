@@ -9,6 +9,7 @@ import { listAudit, recordAudit } from '../../src/store/audit.js';
 import { insertCompany, insertPermissionSet, insertWorkspace, listWorkspaces } from '../../src/store/companies.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/errors.js';
+import { consumeSamlRequest, insertSamlRequest, purgeExpiredSamlState, rememberAssertion } from '../../src/store/saml.js';
 import { jitSettings } from '../../src/store/schema.js';
 import {
   confirmInvitedUser,
@@ -186,5 +187,33 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
       before = page[page.length - 1]!.seq;
     }
     expect(seen).toEqual(['test.6', 'test.5', 'test.4', 'test.3', 'test.2', 'test.1', 'test.0']);
+  });
+
+  it('remembers an assertion once per company, and purges it after it expires', async () => {
+    const a = await company();
+    const b = await company();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const entry = { companyId: a.id, assertionId: `_a${newId('req')}`, expiresAt: new Date(t0.getTime() + 60_000) };
+    const firsts = await Promise.all([1, 2, 3].map(() => rememberAssertion(handle.db, entry)));
+    expect(firsts.filter(Boolean)).toHaveLength(1);
+    expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(true);
+    // Not yet expired: a purge keeps it, so it is still a replay.
+    await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000));
+    expect(await rememberAssertion(handle.db, entry)).toBe(false);
+    const purged = await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 61_000));
+    expect(purged.assertions).toBeGreaterThanOrEqual(2);
+    expect(await rememberAssertion(handle.db, entry)).toBe(true);
+  });
+
+  it('consumes an AuthnRequest once, only for its company and before it expires', async () => {
+    const a = await company();
+    const b = await company();
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const id = `_r${newId('req')}`;
+    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', expiresAt: new Date(t0.getTime() + 600_000) });
+    expect(await consumeSamlRequest(handle.db, b.id, id, t0)).toBeNull();
+    expect(await consumeSamlRequest(handle.db, a.id, id, new Date(t0.getTime() + 600_001))).toBeNull();
+    const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, a.id, id, t0)));
+    expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x' }]);
   });
 });

@@ -15,6 +15,7 @@ import {
   listCompanyDomainExceptions,
   revokeDomainException,
 } from '../../services/support.js';
+import { disableJitAsSupport } from '../../services/jit-settings.js';
 import type { AppEnv } from '../env.js';
 import { requireOperator } from '../middleware/auth.js';
 import { describe } from '../openapi-helpers.js';
@@ -22,6 +23,7 @@ import {
   presentApiKey,
   presentCompany,
   presentDomainException,
+  presentJitSettings,
   presentUser,
 } from '../present.js';
 import * as s from '../schemas.js';
@@ -141,5 +143,22 @@ export const operatorRoutes = new Hono<AppEnv>()
     async (c) => {
       const user = await createImpersonationAccount(c.get('deps'), c.get('actor'), c.req.valid('param').companyId, c.req.valid('json').email);
       return c.json(presentUser(user, []), 201);
+    },
+  )
+  .post(
+    '/companies/:companyId/jit/disable',
+    describe({
+      summary: 'Switch automatic user provisioning off (support only)',
+      tag,
+      security,
+      responses: { 200: { description: 'Switched off', schema: s.JitSettings } },
+      errors: [400, 401, 404, 415],
+    }),
+    validate('param', CompanyParam),
+    validate('json', s.JitDisableBody),
+    async (c) => {
+      const body = c.req.valid('json');
+      const settings = await disableJitAsSupport(c.get('deps'), c.get('actor'), c.req.valid('param').companyId, body?.reason ?? null);
+      return c.json(presentJitSettings(settings));
     },
   );

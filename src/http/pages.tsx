@@ -1,0 +1,77 @@
+/** The few HTML pages a person sees: the refusal page and the signed-in landing page (hono/jsx). */
+import type { Child } from 'hono/jsx';
+import { explainReason, isReasonCode } from '../core/reasons.js';
+
+function Layout(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <style>{`body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
+.box{border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.25rem;background:#f6f8fa}
+code{background:#eef1f4;padding:0 .25rem;border-radius:4px}`}</style>
+      </head>
+      <body>{props.children}</body>
+    </html>
+  );
+}
+
+export interface RefusalProps {
+  reason: string;
+  companyName: string | null;
+  email: string | null;
+}
+
+/** "We could not sign you in": the reason in plain words and what to tell the admin; never internals. */
+export function RefusalPage(props: RefusalProps) {
+  const words = isReasonCode(props.reason)
+    ? explainReason(props.reason, {
+        ...(props.companyName ? { companyName: props.companyName } : {}),
+        ...(props.email ? { email: props.email } : {}),
+      })
+    : {
+        title: 'This sign-in link is not valid',
+        message: 'The address you signed in to does not belong to any company here.',
+        adviceForAdmin: 'Check the ACS URL configured in your identity provider.',
+      };
+  return (
+    <Layout title={words.title}>
+      <h1>{words.title}</h1>
+      <p>{words.message}</p>
+      <div class="box">
+        <p>
+          <strong>What to tell your admin:</strong> {words.adviceForAdmin}
+        </p>
+        <p>
+          Reason code: <code>{props.reason}</code>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
+export function SignedInPage(props: { email: string; workspace: string | null; companyName: string | null }) {
+  return (
+    <Layout title="Signed in">
+      <h1>You are signed in</h1>
+      <p>
+        Signed in as <strong>{props.email}</strong>
+        {props.workspace ? <> in the workspace <strong>{props.workspace}</strong></> : null}.
+      </p>
+      <form method="post" action="/logout">
+        <button type="submit">Sign out</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function SignedOutPage() {
+  return (
+    <Layout title="Not signed in">
+      <h1>Not signed in</h1>
+      <p>Open this application from your company’s identity provider portal to sign in.</p>
+    </Layout>
+  );
+}

@@ -1,0 +1,62 @@
+/** The signed-in person: `GET /api/me`, logout, and the small landing page sign-ins redirect to. */
+import { Hono } from 'hono';
+import * as v from 'valibot';
+import { endSession, resolveSession } from '../../services/sessions.js';
+import type { AppEnv } from '../env.js';
+import { errorResponse } from '../errors.js';
+import { describe } from '../openapi-helpers.js';
+import { SignedInPage, SignedOutPage } from '../pages.js';
+import { presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
+import * as s from '../schemas.js';
+import { clearSessionCookie, readSessionToken } from '../session-cookie.js';
+
+const tag = 'Session';
+const Me = v.object({ user: s.User, workspace: v.nullable(s.Workspace), permissionSet: v.nullable(s.PermissionSet) });
+
+export const sessionRoutes = new Hono<AppEnv>()
+  .get(
+    '/api/me',
+    describe({ summary: 'The signed-in user, their workspace and permission set', tag, responses: { 200: { description: 'Signed in', schema: Me } }, errors: [401] }),
+    async (c) => {
+      const token = await readSessionToken(c);
+      const me = token ? await resolveSession(c.get('deps'), token) : null;
+      c.header('Cache-Control', 'no-store');
+      if (!me) return errorResponse(c, 401, { code: 'unauthorized', message: 'Not signed in.' });
+      return c.json({
+        user: presentUser(me.user, me.workspace && me.permissionSet ? [{ workspaceId: me.workspace.id, permissionSetId: me.permissionSet.id, companyId: me.user.companyId, userId: me.user.id, createdAt: me.user.createdAt }] : []),
+        workspace: me.workspace ? presentWorkspace(me.workspace) : null,
+        permissionSet: me.permissionSet ? presentPermissionSet(me.permissionSet) : null,
+      });
+    },
+  )
+  .post(
+    '/api/logout',
+    describe({ summary: 'End the session (revoked server-side) and clear the cookie', tag, responses: { 204: { description: 'Signed out' } } }),
+    async (c) => {
+      const token = await readSessionToken(c);
+      if (token) await endSession(c.get('deps'), token);
+      clearSessionCookie(c);
+      return c.body(null, 204);
+    },
+  )
+  .post(
+    '/logout',
+    describe({ summary: 'Sign-out form target of the landing page', tag, responses: { 303: { description: 'Back to /' } } }),
+    async (c) => {
+      const token = await readSessionToken(c);
+      if (token) await endSession(c.get('deps'), token);
+      clearSessionCookie(c);
+      return c.redirect('/', 303);
+    },
+  )
+  .get(
+    '/',
+    describe({ summary: 'Landing page after sign-in', tag, responses: { 200: { description: 'HTML page' } } }),
+    async (c) => {
+      const token = await readSessionToken(c);
+      const me = token ? await resolveSession(c.get('deps'), token) : null;
+      c.header('Cache-Control', 'no-store');
+      if (!me) return c.html(<SignedOutPage />);
+      return c.html(<SignedInPage email={me.user.email} workspace={me.workspace?.name ?? null} companyName={null} />);
+    },
+  );

@@ -1,0 +1,94 @@
+/** The IdP a company trusts: its entity ID and the signing certificates configured by the admin. */
+export interface IdpTrust {
+  entityId: string;
+  /** PEM, with or without headers. Several for rollover: a signature by any one of them is accepted. */
+  certificatesPem: readonly string[];
+  /** Accept rsa-sha1 signatures and sha1 digests (legacy IdPs). Off unless the company asks for it. */
+  allowSha1: boolean;
+}
+
+/** Our service provider, as one company's IdP knows it. */
+export interface SpIdentity {
+  entityId: string;
+  acsUrl: string;
+  /** Present when the company wants encrypted assertions: the key the IdP encrypts to. */
+  encryption?: { privateKeyPem: string; certificatePem: string } | undefined;
+}
+
+export interface VerifyInput {
+  /** The `SAMLResponse` form field as posted (base64). */
+  samlResponse: string;
+  idp: IdpTrust;
+  sp: SpIdentity;
+  /** The only clock the verifier knows. */
+  now: Date;
+  /** Tolerance on every time bound. Default 120 000 ms, clamped to [0, 300 000]. */
+  clockSkewMs?: number | undefined;
+}
+
+export const SAML_FAILURE_REASONS = [
+  'config_invalid',
+  'too_large',
+  'malformed',
+  'dtd_forbidden',
+  'status_not_success',
+  'assertion_count',
+  'signature_missing',
+  'signature_invalid',
+  'sha1_not_allowed',
+  'encryption_not_configured',
+  'decryption_failed',
+  'issuer_mismatch',
+  'audience_mismatch',
+  'destination_mismatch',
+  'recipient_mismatch',
+  'in_response_to_mismatch',
+  'assertion_expired',
+  'assertion_not_yet_valid',
+  'subject_missing',
+] as const;
+
+/** Every way a SAML Response can be refused; stable strings for audit logs and the refusal page. */
+export type SamlFailureReason = (typeof SAML_FAILURE_REASONS)[number];
+
+export interface SamlFailure {
+  ok: false;
+  reason: SamlFailureReason;
+  /** One line for logs and admins; may quote values from the response, never secrets. */
+  detail: string;
+}
+
+/** What the verified signature vouches for, read only from the signed element. */
+export interface VerifiedAssertion {
+  /** Response ID (signed only when `signature.responseSigned`; use `assertionId` as the replay key). */
+  responseId: string;
+  assertionId: string;
+  issuer: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+  /**
+   * Present for SP-initiated logins: the AuthnRequest ID this answers; null for IdP-initiated. Read from
+   * the signed SubjectConfirmationData, else from the Response (signed or not; they must agree).
+   */
+  inResponseTo: string | null;
+  attributes: Record<string, string[]>;
+  /** Earliest instant (skew included) from which this assertion is refused on time: keep its ID in the replay cache until then. */
+  notOnOrAfter: Date;
+  authnInstant: Date | null;
+  signature: {
+    responseSigned: boolean;
+    assertionSigned: boolean;
+    /** Index in `idp.certificatesPem` of the certificate that verified (useful during rollover). */
+    certificateIndex: number;
+    usedSha1: boolean;
+  };
+  encrypted: boolean;
+}
+
+export type VerifyResult = { ok: true; assertion: VerifiedAssertion } | SamlFailure;
+
+/** Builds a refusal. */
+export function refuse(reason: SamlFailureReason, detail: string): SamlFailure {
+  return { ok: false, reason, detail };
+}

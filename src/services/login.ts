@@ -1,0 +1,193 @@
+/**
+ * The ACS use case: a posted SAMLResponse becomes a session, a new account (JIT) or a named refusal.
+ * Order matters: verify, burn the assertion ID (replay), match InResponseTo, then decide; every
+ * attempt ends in the audit log, and nothing is written for a refusal but the audit event and the
+ * replay-cache entry.
+ */
+import { decideJit } from '../core/jit.js';
+import type { Flow } from '../core/jit.js';
+import { safeRelayPath } from '../core/relay-state.js';
+import type { ReasonCode } from '../core/reasons.js';
+import { newId } from '../crypto.js';
+import { extractProfile, verifySamlResponse } from '../saml/index.js';
+import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
+import { recordAudit } from '../store/audit.js';
+import { findCompany } from '../store/companies.js';
+import type { Tx } from '../store/db.js';
+import { consumeSamlRequest, findSamlConnection, purgeExpiredSamlState, rememberAssertion } from '../store/saml.js';
+import type { SamlConnection } from '../store/saml.js';
+import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
+import type { User } from '../store/users.js';
+import type { ServiceDeps } from './deps.js';
+import { gatherJitContext } from './jit-facts.js';
+import { startSession } from './sessions.js';
+import { spIdentityFor } from './saml-connection.js';
+
+export type LoginRefusalReason = ReasonCode | 'unknown_company';
+
+export type LoginOutcome =
+  | { ok: true; token: string; redirectTo: string; userId: string; provisioned: boolean; flow: Flow }
+  | { ok: false; reason: LoginRefusalReason; detail: string; companyName: string | null; email: string | null };
+
+export interface AcsInput {
+  samlResponse: string;
+  relayState: string | null;
+}
+
+/** How often a successful login also purges expired replay-cache entries and AuthnRequests. */
+const PURGE_EVERY = 32;
+
+function mappingOf(connection: SamlConnection): Partial<AttributeMapping> {
+  const m = connection.attributeMapping;
+  const pick = (key: string) => (typeof m[key] === 'string' && m[key] ? [m[key]] : []);
+  return { email: pick('email'), firstName: pick('firstName'), lastName: pick('lastName'), groups: pick('groups') };
+}
+
+export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, input: AcsInput): Promise<LoginOutcome> {
+  const now = deps.now();
+  const company = await findCompany(deps.db, companyId);
+  if (!company) return { ok: false, reason: 'unknown_company', detail: 'No such company.', companyName: null, email: null };
+
+  const refuse = async (
+    reason: LoginRefusalReason,
+    detail: string,
+    extra: { email?: string | null; assertion?: VerifiedAssertion; flow?: Flow } = {},
+  ): Promise<LoginOutcome> => {
+    await recordAudit(deps.db, {
+      companyId,
+      actor: { type: 'idp', id: extra.assertion?.issuer ?? null },
+      action: 'saml.login_refused',
+      reason,
+      targetType: 'email',
+      targetId: extra.email ?? undefined,
+      data: {
+        detail,
+        flow: extra.flow ?? null,
+        email: extra.email ?? null,
+        nameId: extra.assertion?.nameId ?? null,
+        assertionId: extra.assertion?.assertionId ?? null,
+      },
+    });
+    return { ok: false, reason, detail, companyName: company.name, email: extra.email ?? null };
+  };
+
+  const connection = await findSamlConnection(deps.db, companyId);
+  if (!connection) return refuse('saml_not_configured', 'SAML single sign-on is not set up for this company.');
+
+  const verified = await verifySamlResponse({
+    samlResponse: input.samlResponse,
+    idp: { entityId: connection.idpEntityId, certificatesPem: connection.certificates, allowSha1: connection.allowSha1 },
+    sp: spIdentityFor(deps, connection, companyId),
+    now,
+  });
+  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail);
+  const assertion = verified.assertion;
+  const profile = extractProfile(assertion, mappingOf(connection));
+  const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
+  const context = { email: profile.email, assertion, flow };
+
+  // Burn the assertion ID first, in its own statement: whatever happens next, it is never accepted twice.
+  if (!(await rememberAssertion(deps.db, { companyId, assertionId: assertion.assertionId, expiresAt: assertion.notOnOrAfter }))) {
+    return refuse('replayed', `Assertion ${assertion.assertionId} was already used.`, context);
+  }
+
+  let relayState = input.relayState;
+  if (assertion.inResponseTo) {
+    const request = await consumeSamlRequest(deps.db, companyId, assertion.inResponseTo, now);
+    if (!request) {
+      return refuse('unknown_request', `InResponseTo ${assertion.inResponseTo} is not a sign-in request we issued, or it was used or expired.`, context);
+    }
+    relayState ??= request.relayState;
+  }
+
+  const { settings, facts, existingUser } = await gatherJitContext(deps.db, companyId, profile.email, true);
+  const decision = decideJit({ settings, flow, email: profile.email, facts });
+  if (decision.kind === 'refuse') {
+    const failed = decision.checks.find((c) => c.outcome === 'failed');
+    return refuse(decision.reason, failed?.detail ?? decision.reason, context);
+  }
+
+  const result = await deps.db.transaction(async (tx) => {
+    let user: User;
+    let provisioned = false;
+    if (decision.kind === 'provision') {
+      const created = await provisionUser(tx, companyId, decision, profile, now);
+      user = created.user;
+      provisioned = created.created;
+    } else {
+      user = existingUser!;
+      if (decision.confirmInvitation) user = (await confirmInvitedUser(tx, companyId, user.id, 'saml', now)) ?? user;
+    }
+    if (user.status !== 'active') return null;
+    const { token, session } = await startSession(tx, now, companyId, user.id);
+    await recordAudit(tx, {
+      companyId,
+      actor: { type: 'idp', id: assertion.issuer },
+      action: 'saml.login',
+      targetType: 'user',
+      targetId: user.id,
+      data: {
+        flow,
+        email: user.emailNormalized,
+        nameId: assertion.nameId,
+        assertionId: assertion.assertionId,
+        sessionId: session.id,
+        provisioned,
+        confirmedInvitation: decision.kind === 'sign_in' && decision.confirmInvitation,
+      },
+    });
+    return { token, user, provisioned };
+  });
+  if (!result) return refuse('user_suspended', 'The account was locked while signing in.', context);
+
+  if (Math.floor(Math.random() * PURGE_EVERY) === 0) await purgeExpiredSamlState(deps.db, now);
+  return {
+    ok: true,
+    token: result.token,
+    redirectTo: safeRelayPath(relayState, deps.publicUrl) ?? '/',
+    userId: result.user.id,
+    provisioned: result.provisioned,
+    flow,
+  };
+}
+
+/**
+ * Creates the JIT account and its membership. Two first logins of one person race here: the unique
+ * (company, email) key lets exactly one insert win; the loser waits for it and signs in as that user.
+ */
+async function provisionUser(
+  tx: Tx,
+  companyId: string,
+  decision: Extract<ReturnType<typeof decideJit>, { kind: 'provision' }>,
+  profile: { firstName: string | null; lastName: string | null },
+  now: Date,
+): Promise<{ user: User; created: boolean }> {
+  const user = await insertUserIfAbsent(tx, {
+      id: newId('usr'),
+      companyId,
+      email: decision.email.original,
+      emailNormalized: decision.email.normalised,
+      emailDomain: decision.email.domain,
+      firstName: profile.firstName,
+      lastName: profile.lastName,
+      status: 'active',
+      confirmedAt: now,
+      confirmedVia: 'saml',
+    provisionedBy: 'jit',
+  });
+  if (!user) {
+    const existing = await findUserByEmail(tx, companyId, decision.email.normalised);
+    if (!existing) throw new Error('user vanished during provisioning');
+    return { user: existing, created: false };
+  }
+  await insertMembership(tx, { companyId, userId: user.id, workspaceId: decision.workspaceId, permissionSetId: decision.permissionSetId });
+  await recordAudit(tx, {
+    companyId,
+    actor: { type: 'system', id: 'jit' },
+    action: 'user.provisioned',
+    targetType: 'user',
+    targetId: user.id,
+    data: { via: 'jit', email: user.emailNormalized, workspaceId: decision.workspaceId, permissionSetId: decision.permissionSetId, eligibleThrough: decision.eligibleThrough },
+  });
+  return { user, created: true };
+}

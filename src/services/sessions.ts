@@ -1,0 +1,53 @@
+/** Sessions: started at sign-in, resolved from the cookie's token, revoked at logout or lock-out. */
+import { hashSecret, newId, newSecret } from '../crypto.js';
+import { findPermissionSet, findWorkspace } from '../store/companies.js';
+import type { PermissionSet, Workspace } from '../store/companies.js';
+import type { Executor } from '../store/db.js';
+import type { Session } from '../store/sessions.js';
+import { findLiveSession, insertSession, revokeSession } from '../store/sessions.js';
+import type { User } from '../store/users.js';
+import { membershipsOf } from '../store/users.js';
+import type { ServiceDeps } from './deps.js';
+
+export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
+
+/** Creates a session (inside the caller's transaction) and returns the token for the cookie. */
+export async function startSession(db: Executor, now: Date, companyId: string, userId: string): Promise<{ token: string; session: Session }> {
+  const token = newSecret();
+  const session = await insertSession(db, {
+    id: newId('ses'),
+    tokenHash: hashSecret(token),
+    companyId,
+    userId,
+    expiresAt: new Date(now.getTime() + SESSION_LIFETIME_MS),
+  });
+  return { token, session };
+}
+
+export interface SignedInUser {
+  session: Session;
+  user: User;
+  workspace: Workspace | null;
+  permissionSet: PermissionSet | null;
+}
+
+/** The signed-in user behind a session token, or null (unknown, expired, revoked, or the user is locked out). */
+export async function resolveSession(deps: ServiceDeps, token: string): Promise<SignedInUser | null> {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+  const found = await findLiveSession(deps.db, hashSecret(token), deps.now());
+  if (!found || found.user.status !== 'active') return null;
+  const { session, user } = found;
+  const [membership] = await membershipsOf(deps.db, user.companyId, [user.id]);
+  const [workspace, permissionSet] = membership
+    ? await Promise.all([
+        findWorkspace(deps.db, user.companyId, membership.workspaceId),
+        findPermissionSet(deps.db, user.companyId, membership.permissionSetId),
+      ])
+    : [null, null];
+  return { session, user, workspace, permissionSet };
+}
+
+export async function endSession(deps: ServiceDeps, token: string): Promise<void> {
+  const found = await resolveSession(deps, token);
+  if (found) await revokeSession(deps.db, found.session.id, deps.now());
+}

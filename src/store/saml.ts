@@ -1,0 +1,80 @@
+/** SAML connections, the AuthnRequests we issued, and the replay cache of accepted assertions. */
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import type { Executor } from './db.js';
+import { samlConnections, samlReplayCache, samlRequests } from './schema.js';
+
+export type SamlConnection = typeof samlConnections.$inferSelect;
+export type SamlConnectionInput = Omit<typeof samlConnections.$inferInsert, 'updatedAt'>;
+
+export async function findSamlConnection(db: Executor, companyId: string): Promise<SamlConnection | null> {
+  const [row] = await db.select().from(samlConnections).where(eq(samlConnections.companyId, companyId)).limit(1);
+  return row ?? null;
+}
+
+export async function upsertSamlConnection(db: Executor, input: SamlConnectionInput, at: Date): Promise<SamlConnection> {
+  const { companyId, ...rest } = input;
+  const [row] = await db
+    .insert(samlConnections)
+    .values({ ...input, updatedAt: at })
+    .onConflictDoUpdate({ target: samlConnections.companyId, set: { ...rest, updatedAt: at } })
+    .returning();
+  return row!;
+}
+
+export async function insertSamlRequest(
+  db: Executor,
+  request: { id: string; companyId: string; relayState: string | null; expiresAt: Date },
+): Promise<void> {
+  await db.insert(samlRequests).values(request);
+}
+
+/**
+ * Consumes the AuthnRequest a response claims to answer: it must be ours, for this company, unused
+ * and unexpired. One statement, so two responses racing for the same request cannot both win.
+ */
+export async function consumeSamlRequest(
+  db: Executor,
+  companyId: string,
+  requestId: string,
+  now: Date,
+): Promise<{ relayState: string | null } | null> {
+  const [row] = await db
+    .update(samlRequests)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(samlRequests.id, requestId),
+        eq(samlRequests.companyId, companyId),
+        isNull(samlRequests.usedAt),
+        gt(samlRequests.expiresAt, now),
+      ),
+    )
+    .returning({ relayState: samlRequests.relayState });
+  return row ?? null;
+}
+
+/**
+ * Records an accepted assertion ID; false when it was seen before (a replay), on any instance:
+ * the primary key decides, not process memory.
+ */
+export async function rememberAssertion(
+  db: Executor,
+  entry: { companyId: string; assertionId: string; expiresAt: Date },
+): Promise<boolean> {
+  const rows = await db
+    .insert(samlReplayCache)
+    .values(entry)
+    .onConflictDoNothing()
+    .returning({ id: samlReplayCache.assertionId });
+  return rows.length === 1;
+}
+
+/** Deletes replay-cache entries and AuthnRequests that can no longer matter. */
+export async function purgeExpiredSamlState(db: Executor, now: Date): Promise<{ assertions: number; requests: number }> {
+  const assertions = await db
+    .delete(samlReplayCache)
+    .where(lt(samlReplayCache.expiresAt, now))
+    .returning({ id: samlReplayCache.assertionId });
+  const requests = await db.delete(samlRequests).where(lt(samlRequests.expiresAt, now)).returning({ id: samlRequests.id });
+  return { assertions: assertions.length, requests: requests.length };
+}

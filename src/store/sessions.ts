@@ -1,0 +1,44 @@
+/** Server-side sessions: created at sign-in, looked up by token hash, revocable one by one or per user. */
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import type { Executor } from './db.js';
+import { sessions, users } from './schema.js';
+import type { User } from './users.js';
+
+export type Session = typeof sessions.$inferSelect;
+
+export async function insertSession(
+  db: Executor,
+  session: { id: string; tokenHash: string; companyId: string; userId: string; expiresAt: Date },
+): Promise<Session> {
+  const [row] = await db.insert(sessions).values(session).returning();
+  return row!;
+}
+
+/** The live session for a token hash with its user, or null when unknown, expired or revoked. */
+export async function findLiveSession(
+  db: Executor,
+  tokenHash: string,
+  now: Date,
+): Promise<{ session: Session; user: User } | null> {
+  const [row] = await db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, and(eq(users.companyId, sessions.companyId), eq(users.id, sessions.userId)))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function revokeSession(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/** Revokes every live session of a user (suspension, deprovisioning); returns how many. */
+export async function revokeUserSessions(db: Executor, companyId: string, userId: string, now: Date): Promise<number> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.companyId, companyId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
