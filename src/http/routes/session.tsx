@@ -1,5 +1,6 @@
 /** The signed-in person: `GET /api/me`, logout, and the small landing page sign-ins redirect to. */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
 import * as v from 'valibot';
 import { endSession, resolveSession } from '../../services/sessions.js';
 import type { AppEnv } from '../env.js';
@@ -12,6 +13,13 @@ import { clearSessionCookie, readSessionToken } from '../session-cookie.js';
 
 const tag = 'Session';
 const Me = v.object({ user: s.User, workspace: v.nullable(s.Workspace), permissionSet: v.nullable(s.PermissionSet) });
+
+/** Revokes the caller's session server-side (if any) and clears the cookie. */
+async function endCurrentSession(c: Context<AppEnv>): Promise<void> {
+  const token = await readSessionToken(c);
+  if (token) await endSession(c.get('deps'), token);
+  clearSessionCookie(c);
+}
 
 export const sessionRoutes = new Hono<AppEnv>()
   .get(
@@ -33,9 +41,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     '/api/logout',
     describe({ summary: 'End the session (revoked server-side) and clear the cookie', tag, responses: { 204: { description: 'Signed out' } } }),
     async (c) => {
-      const token = await readSessionToken(c);
-      if (token) await endSession(c.get('deps'), token);
-      clearSessionCookie(c);
+      await endCurrentSession(c);
       return c.body(null, 204);
     },
   )
@@ -43,9 +49,7 @@ export const sessionRoutes = new Hono<AppEnv>()
     '/logout',
     describe({ summary: 'Sign-out form target of the landing page', tag, responses: { 303: { description: 'Back to /' } } }),
     async (c) => {
-      const token = await readSessionToken(c);
-      if (token) await endSession(c.get('deps'), token);
-      clearSessionCookie(c);
+      await endCurrentSession(c);
       return c.redirect('/', 303);
     },
   )
