@@ -355,3 +355,46 @@ describe('SP metadata and the SAML connection API', () => {
     expect((await call(app, 'GET', `/api/companies/${b.id}/saml`, { token: b.key })).json.idp.entityId).toBe(idp.entityId);
   });
 });
+
+describe('admins signed in through SAML', () => {
+  it('may use the admin API with their session cookie; other users and other companies may not', async () => {
+    const company = await companyWithSaml();
+    const adminSet = await call(app, 'POST', `/api/companies/${company.id}/permission-sets`, { token: company.key, body: { name: 'Admins', permissions: ['admin'] } });
+    const invited = await call(app, 'POST', `/api/companies/${company.id}/users`, {
+      token: company.key,
+      body: { email: 'boss@decorumsoft.com', workspaceId: company.workspaceId, permissionSetId: adminSet.json.id },
+    });
+    await call(app, 'POST', new URL(invited.json.invitationUrl).pathname);
+    await confirmedUser(app, company, 'staff@decorumsoft.com');
+
+    const boss = await postAcs(app, company.id, idpInitiated(idp, company.id, 'boss@decorumsoft.com', now));
+    const asBoss = await call(app, 'POST', `/api/companies/${company.id}/workspaces`, { headers: { Cookie: boss.cookie! }, body: { name: 'By the boss' } });
+    expect(asBoss.status).toBe(201);
+    const audit = await call(app, 'GET', `/api/companies/${company.id}/audit-events?action=workspace.created&limit=1`, { headers: { Cookie: boss.cookie! } });
+    expect(audit.json.events[0].actor).toEqual({ type: 'user', id: invited.json.id });
+
+    const staff = await postAcs(app, company.id, idpInitiated(idp, company.id, 'staff@decorumsoft.com', now));
+    expect((await call(app, 'GET', `/api/companies/${company.id}/workspaces`, { headers: { Cookie: staff.cookie! } })).status).toBe(401);
+    const other = await setupCompany(app);
+    expect((await call(app, 'GET', `/api/companies/${other.id}/workspaces`, { headers: { Cookie: boss.cookie! } })).status).toBe(404);
+    // A form post (what a cross-site page could send) is refused before it reaches the route.
+    const form = await app.request(`/api/companies/${company.id}/workspaces`, {
+      method: 'POST',
+      headers: { Cookie: boss.cookie!, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'name=csrf',
+    });
+    expect(form.status).toBe(415);
+  });
+
+  it('the landing page shows who is signed in, and /logout signs out', async () => {
+    const company = await companyWithSaml();
+    await confirmedUser(app, company, 'page@decorumsoft.com');
+    const res = await postAcs(app, company.id, idpInitiated(idp, company.id, 'page@decorumsoft.com', now));
+    const page = await app.request('/', { headers: { Cookie: res.cookie! } });
+    expect(await page.text()).toContain('page@decorumsoft.com');
+    const out = await app.request('/logout', { method: 'POST', headers: { Cookie: res.cookie! } });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('Set-Cookie')).toMatch(/Max-Age=0/);
+    expect(await (await app.request('/', { headers: { Cookie: res.cookie! } })).text()).toContain('Not signed in');
+  });
+});
