@@ -30,6 +30,8 @@ export interface AppOptions {
   now?: () => Date;
   /** Where the one-line-per-request JSON logs go; null silences them. */
   log?: LogSink | null;
+  /** Extra routes of one runtime (the Node development demo), mounted before the 404 handler. */
+  extraRoutes?: Hono<AppEnv>;
 }
 
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
@@ -72,6 +74,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/saml', samlRoutes);
   app.route('/', sessionRoutes);
   app.route('/invitations', invitationRoutes);
+
+  if (options.extraRoutes) app.route('/', options.extraRoutes);
 
   app.get(
     '/openapi.json',

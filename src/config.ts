@@ -40,6 +40,8 @@ const EnvSchema = v.object({
   OPERATOR_TOKEN: v.optional(secret('OPERATOR_TOKEN')),
   SESSION_SECRET: v.optional(secret('SESSION_SECRET')),
   LOG_LEVEL: v.optional(v.picklist(['info', 'silent'], 'must be info or silent'), 'info'),
+  /** The development demo company and test IdP page; ignored when NODE_ENV=production. */
+  DEMO: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });
 
 export type EnvConfig = v.InferOutput<typeof EnvSchema>;

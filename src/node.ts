@@ -52,7 +52,25 @@ async function main() {
     ms: Math.round(performance.now() - started),
   });
 
-  const app = createApp({ config, database: { kind: database.kind, db: database.db }, log: env.LOG_LEVEL === 'silent' ? null : jsonLogSink });
+  // The development demo: a demo company and a test IdP page (never in production).
+  let extraRoutes;
+  if (!production && env.DEMO === 'on') {
+    const { ensureDemo } = await import('./dev/demo.js');
+    const { devIdpRoutes } = await import('./dev/idp-routes.js');
+    const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret };
+    const demo = await ensureDemo(deps, env.DATA_DIR, (msg) => log(msg));
+    if (demo) {
+      extraRoutes = devIdpRoutes(demo);
+      log('demo ready', { testIdp: `${config.publicUrl}/dev/idp`, companyId: demo.companyId });
+    }
+  }
+
+  const app = createApp({
+    config,
+    database: { kind: database.kind, db: database.db },
+    log: env.LOG_LEVEL === 'silent' ? null : jsonLogSink,
+    ...(extraRoutes ? { extraRoutes } : {}),
+  });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });
   });

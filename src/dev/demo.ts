@@ -1,0 +1,93 @@
+/**
+ * Development demo (never in production, never in the Worker): a company "Decorumsoft (demo)" with a
+ * confirmed jon.smith@decorumsoft.com, a SAML connection trusting the built-in test IdP, and JIT on,
+ * so that a newcomer sees the seed's rule work in a minute at /dev/idp.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createApiKey, createCompany } from '../services/companies.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { saveJitSettings } from '../services/jit-settings.js';
+import { configureSamlConnection } from '../services/saml-connection.js';
+import { acceptInvitation, inviteUser } from '../services/users.js';
+import { createPermissionSet, createWorkspace } from '../services/workspaces.js';
+import { findCompany } from '../store/companies.js';
+
+export interface DemoIdp {
+  entityId: string;
+  ssoUrl: string;
+  privateKeyPem: string;
+  certificatePem: string;
+}
+
+export interface Demo {
+  companyId: string;
+  idp: DemoIdp;
+}
+
+const actor = { type: 'system' as const, id: 'demo' };
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The test IdP's key pair, made once with openssl (Node has no API to issue a certificate) and kept in DATA_DIR. */
+async function demoIdpKeys(dataDir: string): Promise<{ privateKeyPem: string; certificatePem: string } | null> {
+  const keyPath = join(dataDir, 'demo-idp-key.pem');
+  const certPath = join(dataDir, 'demo-idp-cert.pem');
+  const [key, cert] = await Promise.all([readOrNull(keyPath), readOrNull(certPath)]);
+  if (key && cert) return { privateKeyPem: key, certificatePem: cert };
+  await mkdir(dataDir, { recursive: true });
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650', '-subj', '/CN=bridge-demo-idp',
+      '-keyout', keyPath, '-out', certPath], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return { privateKeyPem: await readFile(keyPath, 'utf8'), certificatePem: await readFile(certPath, 'utf8') };
+}
+
+/** Creates the demo once (its id is kept in DATA_DIR/demo.json) and returns it, or null without openssl. */
+export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: string) => void): Promise<Demo | null> {
+  const keys = await demoIdpKeys(dataDir);
+  if (!keys) {
+    log('demo skipped: openssl is needed once to make the test IdP certificate');
+    return null;
+  }
+  const idp: DemoIdp = { entityId: `${deps.publicUrl}/dev/idp`, ssoUrl: `${deps.publicUrl}/dev/idp`, ...keys };
+  const statePath = join(dataDir, 'demo.json');
+  const saved = await readOrNull(statePath);
+  const companyId = saved ? (JSON.parse(saved) as { companyId?: string }).companyId : undefined;
+  if (companyId && (await findCompany(deps.db, companyId))) return { companyId, idp };
+
+  const company = await createCompany(deps, actor, 'Decorumsoft (demo)');
+  const workspace = await createWorkspace(deps, actor, company.id, 'Main');
+  const members = await createPermissionSet(deps, actor, company.id, { name: 'Members', permissions: ['dashboards:read'] });
+  await createPermissionSet(deps, actor, company.id, { name: 'Admins', permissions: ['admin', 'dashboards:read', 'dashboards:write'] });
+  const jon = await inviteUser(deps, actor, company.id, {
+    email: 'jon.smith@decorumsoft.com',
+    workspaceId: workspace.id,
+    permissionSetId: members.id,
+    firstName: 'Jon',
+    lastName: 'Smith',
+  });
+  await acceptInvitation(deps, new URL(jon.invitationUrl).pathname.split('/').pop()!);
+  await configureSamlConnection(deps, actor, company.id, {
+    idp: { idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, certificates: [idp.certificatePem] },
+  });
+  await saveJitSettings(deps, actor, company.id, {
+    enabled: true,
+    defaultWorkspaceId: workspace.id,
+    defaultPermissionSetId: members.id,
+    requireDirectoryMembership: false,
+  });
+  const { key } = await createApiKey(deps, actor, company.id, 'demo');
+  await writeFile(statePath, `${JSON.stringify({ companyId: company.id, apiKey: key }, null, 2)}\n`, { mode: 0o600 });
+  log(`demo company ${company.id} created; its admin API key is in ${statePath}`);
+  return { companyId: company.id, idp };
+}

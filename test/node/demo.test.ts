@@ -1,0 +1,99 @@
+/**
+ * The development demo as a newcomer meets it after `npm start`: the test IdP page signs a real SAML
+ * Response, the browser posts it to the ACS, and the seed's rule decides.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, start, stop } from '../support/server.js';
+import type { Running } from '../support/server.js';
+
+let server: Running;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'bridge-demo-'));
+  const port = await freePort();
+  server = await start({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}` }, port);
+}, 90_000);
+afterAll(async () => {
+  if (server) await stop(server);
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** What the browser does: fill the test IdP form, then post the signed response it returns to the ACS. */
+async function signInThroughTestIdp(email: string) {
+  const page = await fetch(`${server.base}/dev/idp/sign-in`, { method: 'POST', body: new URLSearchParams({ email }) });
+  const html = await page.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(html)?.[1];
+  expect(action).toMatch(/\/saml\/cmp_[0-9a-z]{16}\/acs$/);
+  return fetch(action!, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: samlResponse! }) });
+}
+
+describe('the development demo', () => {
+  it('serves the test IdP page', async () => {
+    const res = await fetch(`${server.base}/dev/idp`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Test identity provider');
+  });
+
+  it('provisions jane.smith@decorumsoft.com just in time and refuses jon.smith@decorumsoft.eu', async () => {
+    const jane = await signInThroughTestIdp('jane.smith@decorumsoft.com');
+    expect(jane.status).toBe(303);
+    const cookie = jane.headers.get('set-cookie')!.split(';')[0]!;
+    const me = (await (await fetch(`${server.base}/api/me`, { headers: { Cookie: cookie } })).json()) as any;
+    expect(me.user).toMatchObject({ email: 'jane.smith@decorumsoft.com', provisionedBy: 'jit', firstName: 'Jane', lastName: 'Smith' });
+
+    const eu = await signInThroughTestIdp('jon.smith@decorumsoft.eu');
+    expect(eu.status).toBe(403);
+    expect(eu.headers.get('set-cookie')).toBeNull();
+    const text = await eu.text();
+    expect(text).toContain('decorumsoft.eu');
+    expect(text).toContain('domain_not_eligible');
+
+    // The demo's admin key (kept in DATA_DIR) sees both decisions in the audit log.
+    const { companyId, apiKey } = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8')) as { companyId: string; apiKey: string };
+    const audit = (await (await fetch(`${server.base}/api/companies/${companyId}/audit-events?limit=3`, { headers: { Authorization: `Bearer ${apiKey}` } })).json()) as any;
+    expect(audit.events.map((e: { action: string; reason: string | null }) => `${e.action}:${e.reason}`)).toEqual(
+      expect.arrayContaining(['saml.login_refused:domain_not_eligible', 'saml.login:null']),
+    );
+  });
+
+  it('answers an SP-initiated request for an existing user', async () => {
+    const { companyId } = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8')) as { companyId: string };
+    const login = await fetch(`${server.base}/saml/${companyId}/login?RelayState=/welcome`, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    const idpPage = await (await fetch(login.headers.get('location')!)).text();
+    const inResponseTo = /name="inResponseTo" value="([^"]*)"/.exec(idpPage)?.[1];
+    expect(inResponseTo).toMatch(/^_[0-9a-f]{40}$/);
+    const signed = await (
+      await fetch(`${server.base}/dev/idp/sign-in`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: 'jon.smith@decorumsoft.com', inResponseTo: inResponseTo!, relayState: '/welcome' }),
+      })
+    ).text();
+    const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(signed)![1]!;
+    const acs = await fetch(`${server.base}/saml/${companyId}/acs`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: '/welcome' }),
+    });
+    expect(acs.status).toBe(303);
+    expect(acs.headers.get('location')).toBe('/welcome');
+  });
+
+  it('is not served in production', async () => {
+    const port = await freePort();
+    const prod = await start(
+      { NODE_ENV: 'production', DATA_DIR: dataDir, OPERATOR_TOKEN: 'p'.repeat(40), SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: `http://127.0.0.1:${port}` },
+      port,
+    );
+    try {
+      expect((await fetch(`${prod.base}/dev/idp`)).status).toBe(404);
+    } finally {
+      await stop(prod);
+    }
+  }, 90_000);
+});
