@@ -25,8 +25,10 @@ export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!token || !secretsEqual(token, c.get('config').operatorToken)) {
     return unauthorized(c, 'This route needs the operator token as a Bearer token.');
   }
+  // Who in support acted, for the audit log: printable, short, else the generic name.
   const name = c.req.header('X-Operator-Name')?.trim();
-  c.set('actor', { type: 'operator', id: name && name.length <= 100 ? name : 'operator' });
+  const printable = name !== undefined && /^[\x20-\x7e]{1,100}$/.test(name);
+  c.set('actor', { type: 'operator', id: printable ? name : 'operator' });
   return next();
 };
 
