@@ -1,0 +1,19 @@
+/**
+ * Settings shared by the Workers suite's three sides: vitest.workers.config.ts (the Worker's bindings),
+ * the Node global setup (a Node app on the same database) and the tests inside workerd.
+ */
+export const WORKER_TEST_PUBLIC_URL = 'https://bridge.test';
+export const WORKER_TEST_OPERATOR_TOKEN = 'worker-test-operator-token-0123456789abcdef';
+export const WORKER_TEST_SESSION_SECRET = 'worker-test-session-secret-0123456789abcdef';
+
+/** What the Node global setup hands to the tests in workerd through vitest's provide/inject. */
+export interface WorkerSuiteProvided {
+  /** The test IdP's RSA key and self-signed certificate (made with openssl, which workerd lacks). */
+  idpKeys: { privateKeyPem: string; certificatePem: string };
+  /** A response the Node app already accepted on this database: the Worker must refuse it. */
+  usedOnNode: { companyId: string; apiKey: string; samlResponse: string; email: string };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext extends WorkerSuiteProvided {}
+}
