@@ -11,7 +11,7 @@ import type { Db } from './store/db.js';
 import type { AppEnv } from './http/env.js';
 import { errorResponse, handleError } from './http/errors.js';
 import { requireCompanyAdmin } from './http/middleware/auth.js';
-import { requestLog, requireJsonBody } from './http/middleware/request.js';
+import { refuseNulInUrl, requestLog, requireJsonBody } from './http/middleware/request.js';
 import type { LogSink } from './http/middleware/request.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminJitRoutes } from './http/routes/admin-jit.js';
@@ -46,6 +46,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.use(requestLog(options.log === undefined ? null : options.log));
   app.use(secureHeaders());
+  app.use(refuseNulInUrl);
   app.use(async (c, next) => {
     const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
     c.set('config', config);

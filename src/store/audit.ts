@@ -23,18 +23,24 @@ export interface AuditInput {
 
 export type AuditEvent = typeof auditEvents.$inferSelect;
 
+// Audit rows quote what outsiders sent (NameIDs, emails, error details); PostgreSQL text and jsonb
+// refuse U+0000, and an audit write must never fail because of what it records.
+const clean = (value: string | null | undefined) => (value == null ? null : value.replace(/\u0000/g, '\uFFFD'));
+const cleanData = (data: Record<string, unknown>) =>
+  JSON.parse(JSON.stringify(data).replace(/\\u0000/g, '\\uFFFD')) as Record<string, unknown>;
+
 /** Appends one event; call it inside the transaction that makes the change. */
 export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
   await db.insert(auditEvents).values({
     id: newId('evt'),
     companyId: input.companyId,
     actorType: input.actor.type,
-    actorId: input.actor.id,
+    actorId: clean(input.actor.id),
     action: input.action,
     targetType: input.targetType ?? null,
-    targetId: input.targetId ?? null,
-    reason: input.reason ?? null,
-    data: input.data ?? {},
+    targetId: clean(input.targetId),
+    reason: clean(input.reason),
+    data: cleanData(input.data ?? {}),
   });
 }
 

@@ -216,4 +216,18 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, a.id, id, t0)));
     expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x' }]);
   });
+
+  it('records audit events whatever text they quote, NUL characters included', async () => {
+    const a = await company();
+    await recordAudit(handle.db, {
+      companyId: a.id,
+      actor: { type: 'idp', id: 'https://idp\u0000.example' },
+      action: 'saml.login_refused',
+      targetId: 'x\u0000y@example.com',
+      reason: 'malformed',
+      data: { detail: 'bad \u0000 byte', nested: ['\u0000'] },
+    });
+    const [event] = await listAudit(handle.db, a.id, { limit: 1 });
+    expect(event).toMatchObject({ targetId: 'x\uFFFDy@example.com', data: { detail: 'bad \uFFFD byte', nested: ['\uFFFD'] } });
+  });
 });

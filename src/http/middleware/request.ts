@@ -27,7 +27,19 @@ export function requestLog(sink: LogSink | null): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** API writes must be JSON: anything else is a clear 415 instead of a confusing validation error. */
+// PostgreSQL text and jsonb cannot hold U+0000: refused at the door, in the URL and in JSON bodies,
+// so no id, query or field can ever reach the database with one.
+const NUL_IN_JSON = /\\u0000|\u0000/;
+
+/** A URL carrying a NUL byte (`%00`) is refused before routing. */
+export const refuseNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.url.includes('%00')) {
+    return errorResponse(c, 400, { code: 'bad_request', message: 'The URL contains a NUL character.' });
+  }
+  return next();
+};
+
+/** API writes must be JSON (anything else is a clear 415 instead of a confusing validation error), without NUL. */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
     const length = c.req.header('Content-Length');
@@ -35,6 +47,10 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     const type = c.req.header('Content-Type') ?? '';
     if (hasBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
       return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
+    }
+    // Read once here; hono caches it for the validator.
+    if (hasBody && NUL_IN_JSON.test(await c.req.text())) {
+      return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
     }
   }
   return next();
