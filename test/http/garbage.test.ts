@@ -83,3 +83,19 @@ describe('garbage in, clear errors out', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('NUL characters in JSON fields that would reach the database', () => {
+  it.each([
+    ['/users', 'POST', () => ({ email: 'a@decorumsoft.com', workspaceId: 'ws_\u0000', permissionSetId: company.permissionSetId })],
+    ['/security/jit', 'PUT', () => ({ enabled: false, defaultWorkspaceId: 'ws_\u0000' })],
+    ['/workspaces', 'POST', () => ({ name: 'a\u0000' })],
+  ])('%s is refused with 400', async (path, method, body) => {
+    const res = await app.request(`/api/companies/${company.id}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${company.key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body()),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+  });
+});
