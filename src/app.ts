@@ -15,8 +15,10 @@ import { refuseNulInUrl, requestLog, requireJsonBody } from './http/middleware/r
 import type { LogSink } from './http/middleware/request.js';
 import { adminRoutes } from './http/routes/admin.js';
 import { adminJitRoutes } from './http/routes/admin-jit.js';
+import { adminScimRoutes } from './http/routes/admin-scim.js';
 import { adminSamlRoutes } from './http/routes/admin-saml.js';
 import { samlRoutes } from './http/routes/saml.js';
+import { scimRoutes } from './http/routes/scim.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
@@ -72,6 +74,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/api/companies/:companyId', adminRoutes);
   app.route('/api/companies/:companyId', adminSamlRoutes);
   app.route('/api/companies/:companyId', adminJitRoutes);
+  app.route('/api/companies/:companyId', adminScimRoutes);
+  app.route('/scim/v2/:companyId', scimRoutes);
   app.route('/saml', samlRoutes);
   app.route('/', sessionRoutes);
   app.route('/invitations', invitationRoutes);

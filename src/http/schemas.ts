@@ -189,3 +189,22 @@ export const Explanation = v.object({
   reason: v.nullable(v.string()),
   checks: v.array(v.object({ check: v.string(), outcome: v.picklist(['passed', 'failed', 'skipped']), detail: v.string() })),
 });
+
+// ---- directory sync (SCIM) administration
+export const CreateScimTokenBody = v.optional(v.strictObject({ label: v.optional(trimmedName('label')) }), {});
+export const ScimTokenInfo = v.object({ id: v.string(), label: v.nullable(v.string()), createdAt: isoDate, revokedAt: nullableDate });
+export const CreatedScimToken = v.object({ ...ScimTokenInfo.entries, token: v.string(), scimBaseUrl: v.string() });
+export const ScimTokenList = v.object({ scimTokens: v.array(ScimTokenInfo), scimBaseUrl: v.string() });
+export const GroupMappingBody = v.strictObject({
+  workspaceId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  permissionSetId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  priority: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1_000_000)), 100),
+});
+export const GroupMapping = v.object({
+  groupId: v.string(),
+  workspaceId: v.string(),
+  permissionSetId: v.string(),
+  priority: v.number(),
+  createdAt: isoDate,
+});
+export const GroupMappingList = v.object({ groupMappings: v.array(GroupMapping) });

@@ -3,6 +3,7 @@ import type { JitFacts, JitSettings } from '../core/jit.js';
 import { normaliseEmail } from '../core/email.js';
 import { findDomainException } from '../store/access.js';
 import type { Executor } from '../store/db.js';
+import { findDirectoryUserByEmail, hasActiveScimToken, mappingForDirectoryUser } from '../store/directory.js';
 import { findJitSettings } from '../store/jit.js';
 import { domainHasConfirmedUser, findUserByEmail } from '../store/users.js';
 import type { User } from '../store/users.js';
@@ -16,17 +17,21 @@ export interface JitContext {
 
 export async function gatherJitContext(db: Executor, companyId: string, email: string | null, samlConfigured: boolean): Promise<JitContext> {
   const normalised = email ? normaliseEmail(email) : null;
-  const [settings, existingUser, domainHasUser, exception] = await Promise.all([
+  const [settings, existingUser, domainHasUser, exception, syncEnabled, entry] = await Promise.all([
     findJitSettings(db, companyId),
     normalised ? findUserByEmail(db, companyId, normalised.normalised) : null,
     normalised ? domainHasConfirmedUser(db, companyId, normalised.domain) : false,
     normalised ? findDomainException(db, companyId, normalised.domain) : null,
+    hasActiveScimToken(db, companyId),
+    normalised ? findDirectoryUserByEmail(db, companyId, normalised.normalised) : null,
   ]);
+  // An IdP group mapping decides the workspace and permission set of a directory member's new account.
+  const mapping = entry ? await mappingForDirectoryUser(db, companyId, entry.id) : null;
   return {
     settings: {
       enabled: settings?.enabled ?? false,
-      defaultWorkspaceId: settings?.defaultWorkspaceId ?? null,
-      defaultPermissionSetId: settings?.defaultPermissionSetId ?? null,
+      defaultWorkspaceId: mapping?.workspaceId ?? settings?.defaultWorkspaceId ?? null,
+      defaultPermissionSetId: mapping?.permissionSetId ?? settings?.defaultPermissionSetId ?? null,
       requireDirectoryMembership: settings?.requireDirectoryMembership ?? false,
     },
     facts: {
@@ -34,8 +39,7 @@ export async function gatherJitContext(db: Executor, companyId: string, email: s
       existingUser: existingUser ? { id: existingUser.id, status: existingUser.status, isImpersonation: existingUser.isImpersonation } : null,
       domainHasConfirmedUser: domainHasUser,
       domainException: exception ? { grantedBy: exception.grantedBy, reason: exception.reason, grantedAt: exception.createdAt } : null,
-      // Directory sync (SCIM) is not built yet: no directory facts, and the settings refuse requiring them.
-      directory: null,
+      directory: { syncEnabled, entry: entry ? { active: entry.active } : null },
     },
     existingUser,
   };

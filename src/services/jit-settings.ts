@@ -7,6 +7,7 @@ import type { Flow, JitDecisionSummary } from '../core/jit.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findPermissionSet, findWorkspace } from '../store/companies.js';
+import { hasActiveScimToken } from '../store/directory.js';
 import { findJitSettings, upsertJitSettings } from '../store/jit.js';
 import type { JitSettingsRow } from '../store/jit.js';
 import { findSamlConnection } from '../store/saml.js';
@@ -58,10 +59,10 @@ export async function saveJitSettings(deps: ServiceDeps, actor: Actor, companyId
         'Automatic user provisioning can only be switched off by support. Contact support to disable it.',
       );
     }
-    if (input.requireDirectoryMembership) {
+    if (input.requireDirectoryMembership && !(await hasActiveScimToken(tx, companyId))) {
       throw new InvalidInputError(
         'directory_sync_not_configured',
-        'Directory membership cannot be required yet: directory sync (SCIM) is not set up for this company.',
+        'Directory membership cannot be required: directory sync (SCIM) is not set up for this company. Create a SCIM token and connect your IdP first.',
       );
     }
     if (input.enabled) {

@@ -151,3 +151,32 @@ export async function insertUserIfAbsent(db: Executor, user: NewUser): Promise<U
     .returning();
   return row ?? null;
 }
+
+/** Dashboard users of a company with any of these normalised emails. */
+export async function findUsersByEmails(db: Executor, companyId: string, emailsNormalized: string[]): Promise<User[]> {
+  if (emailsNormalized.length === 0) return [];
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.companyId, companyId), inArray(users.emailNormalized, emailsNormalized)));
+}
+
+/** Suspends an active user because the directory says so (deactivated or deleted in the IdP). */
+export async function lockUserByDirectory(db: Executor, companyId: string, userId: string, at: Date): Promise<User | null> {
+  const [row] = await db
+    .update(users)
+    .set({ status: 'suspended', lockedByDirectory: true, updatedAt: at })
+    .where(and(eq(users.companyId, companyId), eq(users.id, userId), eq(users.status, 'active')))
+    .returning();
+  return row ?? null;
+}
+
+/** Restores a user the directory had locked (and only such a user: an admin's suspension stands). */
+export async function unlockUserByDirectory(db: Executor, companyId: string, userId: string, at: Date): Promise<User | null> {
+  const [row] = await db
+    .update(users)
+    .set({ status: 'active', lockedByDirectory: false, updatedAt: at })
+    .where(and(eq(users.companyId, companyId), eq(users.id, userId), eq(users.status, 'suspended'), eq(users.lockedByDirectory, true)))
+    .returning();
+  return row ?? null;
+}

@@ -33,10 +33,13 @@ const NUL_IN_JSON = /\\u0000|\u0000/;
 
 /** A URL carrying a NUL byte (`%00`) is refused before routing. */
 export const refuseNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.url.includes('%00')) {
-    return errorResponse(c, 400, { code: 'bad_request', message: 'The URL contains a NUL character.' });
+  if (!c.req.url.includes('%00')) return next();
+  if (c.req.path.startsWith('/scim/')) {
+    // SCIM clients get SCIM's error form (RFC 7644 §3.12), even here.
+    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'The URL contains a NUL character' };
+    return c.body(JSON.stringify(body), 400, { 'Content-Type': 'application/scim+json; charset=utf-8' });
   }
-  return next();
+  return errorResponse(c, 400, { code: 'bad_request', message: 'The URL contains a NUL character.' });
 };
 
 /** API writes must be JSON (anything else is a clear 415 instead of a confusing validation error), without NUL. */

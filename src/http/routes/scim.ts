@@ -1,0 +1,165 @@
+/**
+ * SCIM 2.0 (RFC 7644) under /scim/v2/:companyId, for the company's IdP with a SCIM bearer token.
+ * Everything here answers in SCIM form, failures included: application/scim+json, and the RFC 7644
+ * §3.12 error body with `status` and `scimType`.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import {
+  listResponse,
+  parseListQuery,
+  project,
+  resourceTypes,
+  schemas,
+  scimErrorBody,
+  serviceProviderConfig,
+} from '../../scim/index.js';
+import { ScimError } from '../../scim/types.js';
+import { createScimGroup, deleteScimGroup, getScimGroup, groupResource, listScimGroups, patchScimGroup, replaceScimGroup } from '../../services/scim-groups.js';
+import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.js';
+import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
+import type { AppEnv } from '../env.js';
+import { describe } from '../openapi-helpers.js';
+
+const SCIM_JSON = 'application/scim+json; charset=utf-8';
+export const SCIM_BODY_LIMIT_BYTES = 1024 * 1024;
+const tag = 'SCIM 2.0';
+
+function scimJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 = 200): Response {
+  return c.body(JSON.stringify(body), status, { 'Content-Type': SCIM_JSON });
+}
+
+/** Every failure of a SCIM route, in SCIM form; unexpected ones are logged and hidden behind a 500. */
+export function scimFailure(error: unknown, c: Context<AppEnv>): Response {
+  let scim: ScimError;
+  if (error instanceof ScimError) scim = error;
+  else if (error instanceof HTTPException && error.status < 500) {
+    scim = new ScimError(error.status, error.status === 400 ? 'invalidSyntax' : null, error.message || 'Bad request');
+  } else {
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled SCIM error', requestId: c.get('requestId'), error: String((error as Error)?.stack ?? error) }));
+    scim = new ScimError(500, null, 'Something went wrong on our side.');
+  }
+  if (scim.status === 401) c.header('WWW-Authenticate', 'Bearer');
+  return c.body(JSON.stringify(scimErrorBody(scim)), scim.status as 400, { 'Content-Type': SCIM_JSON });
+}
+
+/** The JSON body of a SCIM write; JSON or scim+json, anything else or malformed is invalidSyntax. */
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/scim+json' && type !== 'application/json') {
+    throw new ScimError(415, 'invalidSyntax', 'Send the body as application/scim+json or application/json');
+  }
+  const text = await c.req.text();
+  if (/\\u0000|\u0000/.test(text)) throw new ScimError(400, 'invalidValue', 'Strings must not contain NUL characters');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ScimError(400, 'invalidSyntax', 'The body is not valid JSON');
+  }
+}
+
+const listQuery = (c: Context<AppEnv>) => parseListQuery(c.req.query());
+
+export const scimRoutes = new Hono<AppEnv>()
+  .use(
+    bodyLimit({
+      maxSize: SCIM_BODY_LIMIT_BYTES,
+      onError: (c) => scimFailure(new ScimError(413, null, `The body is over ${SCIM_BODY_LIMIT_BYTES} bytes`), c as Context<AppEnv>),
+    }),
+  )
+  .use(async (c, next) => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
+    const auth = match?.[1] ? await authenticateScimToken(c.get('deps'), match[1]) : null;
+    if (!auth) return scimFailure(new ScimError(401, null, 'A valid SCIM bearer token is required'), c);
+    // A token only ever reaches its own company's data; another company's base URL is "not found".
+    if (auth.companyId !== c.req.param('companyId')) return scimFailure(new ScimError(404, null, 'Not found'), c);
+    c.set('actor', { type: 'scim', id: auth.tokenId });
+    c.set('authCompanyId', auth.companyId);
+    return next();
+  })
+  .get('/ServiceProviderConfig', describe({ summary: 'SCIM service provider configuration', tag, responses: { 200: { description: 'Config' } } }), (c) =>
+    scimJson(c, serviceProviderConfig(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId')))),
+  )
+  .get('/ResourceTypes', describe({ summary: 'SCIM resource types', tag, responses: { 200: { description: 'ListResponse' } } }), (c) => {
+    const all = resourceTypes(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId')));
+    return scimJson(c, listResponse(all, { totalResults: all.length, startIndex: 1, itemsPerPage: all.length }));
+  })
+  .get('/ResourceTypes/:name', describe({ summary: 'One SCIM resource type', tag, responses: { 200: { description: 'Resource type' } } }), (c) => {
+    const found = resourceTypes(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId'))).find((r) => r.id === c.req.param('name'));
+    if (!found) throw new ScimError(404, null, 'Unknown resource type');
+    return scimJson(c, found);
+  })
+  .get('/Schemas', describe({ summary: 'SCIM schemas', tag, responses: { 200: { description: 'ListResponse' } } }), (c) => {
+    const all = schemas();
+    return scimJson(c, listResponse(all, { totalResults: all.length, startIndex: 1, itemsPerPage: all.length }));
+  })
+  .get('/Schemas/:id', describe({ summary: 'One SCIM schema', tag, responses: { 200: { description: 'Schema' } } }), (c) => {
+    const found = schemas().find((s) => s.id === c.req.param('id'));
+    if (!found) throw new ScimError(404, null, 'Unknown schema');
+    return scimJson(c, found);
+  })
+  .get('/Users', describe({ summary: 'List or filter directory users', tag, responses: { 200: { description: 'ListResponse' } } }), async (c) => {
+    const q = listQuery(c);
+    const page = await listScimUsers(c.get('deps'), c.get('authCompanyId'), q);
+    const resources = page.rows.map((row) => project(userResource(c.get('deps'), row), q.attributes, q.excludedAttributes));
+    return scimJson(c, listResponse(resources, { totalResults: page.total, startIndex: q.startIndex, itemsPerPage: resources.length }));
+  })
+  .post('/Users', describe({ summary: 'Create a directory user', tag, responses: { 201: { description: 'Created' } } }), async (c) => {
+    const row = await createScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), await readJson(c));
+    const resource = userResource(c.get('deps'), row);
+    c.header('Location', String((resource.meta as { location: string }).location));
+    return scimJson(c, resource, 201);
+  })
+  .get('/Users/:id', describe({ summary: 'Get a directory user', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+    const q = listQuery(c);
+    const row = await getScimUser(c.get('deps'), c.get('authCompanyId'), c.req.param('id'));
+    return scimJson(c, project(userResource(c.get('deps'), row), q.attributes, q.excludedAttributes));
+  })
+  .put('/Users/:id', describe({ summary: 'Replace a directory user', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+    const row = await replaceScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
+    return scimJson(c, userResource(c.get('deps'), row));
+  })
+  .patch('/Users/:id', describe({ summary: 'Patch a directory user (deactivation suspends the dashboard account)', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+    const row = await patchScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
+    return scimJson(c, userResource(c.get('deps'), row));
+  })
+  .delete('/Users/:id', describe({ summary: 'Delete a directory user (suspends the dashboard account)', tag, responses: { 204: { description: 'Deleted' } } }), async (c) => {
+    await deleteScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'));
+    return c.body(null, 204);
+  })
+  .get('/Groups', describe({ summary: 'List or filter directory groups', tag, responses: { 200: { description: 'ListResponse' } } }), async (c) => {
+    const q = listQuery(c);
+    const withMembers = !(q.excludedAttributes ?? []).some((a) => a.toLowerCase() === 'members');
+    const page = await listScimGroups(c.get('deps'), c.get('authCompanyId'), { ...q, withMembers });
+    const resources = page.groups.map((g) => project(groupResource(c.get('deps'), g), q.attributes, q.excludedAttributes));
+    return scimJson(c, listResponse(resources, { totalResults: page.total, startIndex: q.startIndex, itemsPerPage: resources.length }));
+  })
+  .post('/Groups', describe({ summary: 'Create a directory group', tag, responses: { 201: { description: 'Created' } } }), async (c) => {
+    const group = await createScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), await readJson(c));
+    const resource = groupResource(c.get('deps'), group);
+    c.header('Location', String((resource.meta as { location: string }).location));
+    return scimJson(c, resource, 201);
+  })
+  .get('/Groups/:id', describe({ summary: 'Get a directory group', tag, responses: { 200: { description: 'Group' } } }), async (c) => {
+    const q = listQuery(c);
+    const group = await getScimGroup(c.get('deps'), c.get('authCompanyId'), c.req.param('id'));
+    return scimJson(c, project(groupResource(c.get('deps'), group), q.attributes, q.excludedAttributes));
+  })
+  .put('/Groups/:id', describe({ summary: 'Replace a directory group', tag, responses: { 200: { description: 'Group' } } }), async (c) => {
+    const group = await replaceScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
+    return scimJson(c, groupResource(c.get('deps'), group));
+  })
+  .patch('/Groups/:id', describe({ summary: 'Patch a directory group (membership changes answer 204)', tag, responses: { 204: { description: 'Patched' } } }), async (c) => {
+    await patchScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
+    // Entra: "Update to the group PATCH request should yield an HTTP 204 No Content".
+    return c.body(null, 204);
+  })
+  .delete('/Groups/:id', describe({ summary: 'Delete a directory group', tag, responses: { 204: { description: 'Deleted' } } }), async (c) => {
+    await deleteScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'));
+    return c.body(null, 204);
+  })
+  .all('*', (c) => scimFailure(new ScimError(404, null, `No SCIM endpoint ${c.req.method} ${c.req.path}`), c));
+
+scimRoutes.onError(scimFailure);

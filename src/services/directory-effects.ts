@@ -1,0 +1,70 @@
+/**
+ * What a directory change does to dashboard accounts: a person deactivated or deleted in the IdP is
+ * suspended at once and their sessions revoked; reactivated, they are restored (only if it was the
+ * directory that locked them). Runs inside the transaction of the SCIM change.
+ */
+import { normaliseEmail } from '../core/email.js';
+import type { Actor } from '../store/audit.js';
+import { recordAudit } from '../store/audit.js';
+import type { Tx } from '../store/db.js';
+import type { DirectoryUser } from '../store/directory.js';
+import { revokeUserSessions } from '../store/sessions.js';
+import { findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
+
+/** Every normalised email a directory entry answers to: its userName and its emails. */
+export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'attributes'>): string[] {
+  const candidates = [user.userName];
+  const emails = user.attributes.emails;
+  if (Array.isArray(emails)) {
+    for (const e of emails) {
+      const value = (e as { value?: unknown } | null)?.value;
+      if (typeof value === 'string') candidates.push(value);
+    }
+  }
+  const out = new Set<string>();
+  for (const c of candidates) {
+    const n = normaliseEmail(c);
+    if (n) out.add(n.normalised);
+  }
+  return [...out];
+}
+
+/** Locks or restores the dashboard accounts of a directory entry; `state` null means deleted. */
+export async function applyDirectoryState(
+  tx: Tx,
+  companyId: string,
+  entry: Pick<DirectoryUser, 'id' | 'userName' | 'attributes'>,
+  state: { active: boolean } | null,
+  now: Date,
+  actor: Actor,
+): Promise<void> {
+  const accounts = await findUsersByEmails(tx, companyId, directoryEmails(entry));
+  for (const account of accounts) {
+    if (state === null || !state.active) {
+      const locked = await lockUserByDirectory(tx, companyId, account.id, now);
+      if (!locked) continue;
+      const revoked = await revokeUserSessions(tx, companyId, account.id, now);
+      await recordAudit(tx, {
+        companyId,
+        actor,
+        action: 'user.suspended',
+        targetType: 'user',
+        targetId: account.id,
+        reason: state === null ? 'directory_user_deleted' : 'directory_user_inactive',
+        data: { directoryUserId: entry.id, sessionsRevoked: revoked },
+      });
+    } else {
+      const restored = await unlockUserByDirectory(tx, companyId, account.id, now);
+      if (!restored) continue;
+      await recordAudit(tx, {
+        companyId,
+        actor,
+        action: 'user.reactivated',
+        targetType: 'user',
+        targetId: account.id,
+        reason: 'directory_user_active',
+        data: { directoryUserId: entry.id },
+      });
+    }
+  }
+}

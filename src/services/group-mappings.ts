@@ -1,0 +1,46 @@
+/** Admin: which IdP group decides the workspace and permission set of its members. */
+import type { Actor } from '../store/audit.js';
+import { recordAudit } from '../store/audit.js';
+import { findPermissionSet, findWorkspace } from '../store/companies.js';
+import type { GroupMapping } from '../store/directory.js';
+import { deleteGroupMapping, findDirectoryGroup, listGroupMappings, upsertGroupMapping } from '../store/directory.js';
+import type { ServiceDeps } from './deps.js';
+import { InvalidInputError, NotFoundError } from './errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export async function mapGroup(
+  deps: ServiceDeps,
+  actor: Actor,
+  companyId: string,
+  groupId: string,
+  input: { workspaceId: string; permissionSetId: string; priority: number },
+): Promise<GroupMapping> {
+  return deps.db.transaction(async (tx) => {
+    if (!UUID.test(groupId) || !(await findDirectoryGroup(tx, companyId, groupId))) {
+      throw new NotFoundError('group_not_found', `No directory group ${groupId} in this company.`);
+    }
+    if (!(await findWorkspace(tx, companyId, input.workspaceId))) {
+      throw new InvalidInputError('unknown_workspace', `No workspace ${input.workspaceId} in this company.`);
+    }
+    if (!(await findPermissionSet(tx, companyId, input.permissionSetId))) {
+      throw new InvalidInputError('unknown_permission_set', `No permission set ${input.permissionSetId} in this company.`);
+    }
+    const row = await upsertGroupMapping(tx, { companyId, groupId, ...input });
+    await recordAudit(tx, { companyId, actor, action: 'group_mapping.saved', targetType: 'directory_group', targetId: groupId, data: input });
+    return row;
+  });
+}
+
+export async function unmapGroup(deps: ServiceDeps, actor: Actor, companyId: string, groupId: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    if (!UUID.test(groupId) || !(await deleteGroupMapping(tx, companyId, groupId))) {
+      throw new NotFoundError('group_mapping_not_found', `No mapping for group ${groupId} in this company.`);
+    }
+    await recordAudit(tx, { companyId, actor, action: 'group_mapping.deleted', targetType: 'directory_group', targetId: groupId });
+  });
+}
+
+export async function companyGroupMappings(deps: ServiceDeps, companyId: string): Promise<GroupMapping[]> {
+  return listGroupMappings(deps.db, companyId);
+}

@@ -1,0 +1,265 @@
+/** The synced directory (SCIM users, groups, memberships), SCIM tokens and group mappings. */
+import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import type { Executor } from './db.js';
+import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema.js';
+
+export type ScimToken = typeof scimTokens.$inferSelect;
+export type DirectoryUser = typeof directoryUsers.$inferSelect;
+export type DirectoryGroup = typeof directoryGroups.$inferSelect;
+export type GroupMapping = typeof groupMappings.$inferSelect;
+
+// ---- tokens
+export async function insertScimToken(db: Executor, token: { id: string; companyId: string; secretHash: string; label: string | null }): Promise<ScimToken> {
+  const [row] = await db.insert(scimTokens).values(token).returning();
+  return row!;
+}
+
+export async function findActiveScimToken(db: Executor, tokenId: string): Promise<ScimToken | null> {
+  const [row] = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), isNull(scimTokens.revokedAt))).limit(1);
+  return row ?? null;
+}
+
+export async function listScimTokens(db: Executor, companyId: string): Promise<ScimToken[]> {
+  return db.select().from(scimTokens).where(eq(scimTokens.companyId, companyId)).orderBy(asc(scimTokens.createdAt), asc(scimTokens.id));
+}
+
+export async function revokeScimToken(db: Executor, companyId: string, tokenId: string, at: Date): Promise<boolean> {
+  const rows = await db
+    .update(scimTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(scimTokens.companyId, companyId), eq(scimTokens.id, tokenId), isNull(scimTokens.revokedAt)))
+    .returning({ id: scimTokens.id });
+  return rows.length === 1;
+}
+
+/** Directory sync is "on" for a company while it has a usable SCIM token. */
+export async function hasActiveScimToken(db: Executor, companyId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: scimTokens.id })
+    .from(scimTokens)
+    .where(and(eq(scimTokens.companyId, companyId), isNull(scimTokens.revokedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
+// ---- users
+export async function insertDirectoryUser(db: Executor, user: typeof directoryUsers.$inferInsert): Promise<DirectoryUser> {
+  const [row] = await db.insert(directoryUsers).values(user).returning();
+  return row!;
+}
+
+/** A user by id; `forUpdate` locks the row until the transaction ends (read-modify-write of PATCH). */
+export async function findDirectoryUser(db: Executor, companyId: string, id: string, forUpdate = false): Promise<DirectoryUser | null> {
+  const query = db
+    .select()
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.companyId, companyId), eq(directoryUsers.id, id)))
+    .limit(1);
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/** Replaces a user's data, bumping its version; null when it does not exist (in this company). */
+export async function updateDirectoryUser(
+  db: Executor,
+  companyId: string,
+  id: string,
+  data: Pick<DirectoryUser, 'userName' | 'userNameLower' | 'externalId' | 'active' | 'displayName' | 'attributes'>,
+  at: Date,
+): Promise<DirectoryUser | null> {
+  const [row] = await db
+    .update(directoryUsers)
+    .set({ ...data, updatedAt: at, version: sql`${directoryUsers.version} + 1` })
+    .where(and(eq(directoryUsers.companyId, companyId), eq(directoryUsers.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteDirectoryUser(db: Executor, companyId: string, id: string): Promise<DirectoryUser | null> {
+  const [row] = await db
+    .delete(directoryUsers)
+    .where(and(eq(directoryUsers.companyId, companyId), eq(directoryUsers.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+/** One page of users matching `where` (already scoped to nothing: this adds the company), in a stable order, with the total. */
+export async function pageDirectoryUsers(
+  db: Executor,
+  companyId: string,
+  where: SQL | undefined,
+  page: { offset: number; limit: number },
+): Promise<{ total: number; rows: DirectoryUser[] }> {
+  const scope = where ? and(eq(directoryUsers.companyId, companyId), where) : eq(directoryUsers.companyId, companyId);
+  const [totals] = await db.select({ n: count() }).from(directoryUsers).where(scope);
+  const rows =
+    page.limit === 0
+      ? []
+      : await db.select().from(directoryUsers).where(scope).orderBy(asc(directoryUsers.seq)).offset(page.offset).limit(page.limit);
+  return { total: Number(totals?.n ?? 0), rows };
+}
+
+/** The directory entry of a person, matched on userName, externalId or any email (RFC rule 6 of the spec). */
+export async function findDirectoryUserByEmail(db: Executor, companyId: string, emailLower: string): Promise<DirectoryUser | null> {
+  const [row] = await db
+    .select()
+    .from(directoryUsers)
+    .where(
+      and(
+        eq(directoryUsers.companyId, companyId),
+        or(
+          eq(directoryUsers.userNameLower, emailLower),
+          sql`lower(${directoryUsers.externalId}) = ${emailLower}`,
+          sql`exists (select 1 from jsonb_array_elements(coalesce(${directoryUsers.attributes}->'emails', '[]'::jsonb)) e where lower(e.value->>'value') = ${emailLower})`,
+        ),
+      ),
+    )
+    // An exact userName match wins over an email found elsewhere.
+    .orderBy(sql`${directoryUsers.userNameLower} = ${emailLower} desc`, asc(directoryUsers.seq))
+    .limit(1);
+  return row ?? null;
+}
+
+// ---- groups
+export async function insertDirectoryGroup(db: Executor, group: typeof directoryGroups.$inferInsert): Promise<DirectoryGroup> {
+  const [row] = await db.insert(directoryGroups).values(group).returning();
+  return row!;
+}
+
+/** A group by id; `forUpdate` locks the row until the transaction ends. */
+export async function findDirectoryGroup(db: Executor, companyId: string, id: string, forUpdate = false): Promise<DirectoryGroup | null> {
+  const query = db
+    .select()
+    .from(directoryGroups)
+    .where(and(eq(directoryGroups.companyId, companyId), eq(directoryGroups.id, id)))
+    .limit(1);
+  const [row] = forUpdate ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+export async function updateDirectoryGroup(
+  db: Executor,
+  companyId: string,
+  id: string,
+  data: { displayName: string; externalId: string | null },
+  at: Date,
+): Promise<DirectoryGroup | null> {
+  const [row] = await db
+    .update(directoryGroups)
+    .set({ ...data, displayNameLower: data.displayName.toLowerCase(), updatedAt: at, version: sql`${directoryGroups.version} + 1` })
+    .where(and(eq(directoryGroups.companyId, companyId), eq(directoryGroups.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+export async function deleteDirectoryGroup(db: Executor, companyId: string, id: string): Promise<DirectoryGroup | null> {
+  const [row] = await db
+    .delete(directoryGroups)
+    .where(and(eq(directoryGroups.companyId, companyId), eq(directoryGroups.id, id)))
+    .returning();
+  return row ?? null;
+}
+
+export async function pageDirectoryGroups(
+  db: Executor,
+  companyId: string,
+  where: SQL | undefined,
+  page: { offset: number; limit: number },
+): Promise<{ total: number; rows: DirectoryGroup[] }> {
+  const scope = where ? and(eq(directoryGroups.companyId, companyId), where) : eq(directoryGroups.companyId, companyId);
+  const [totals] = await db.select({ n: count() }).from(directoryGroups).where(scope);
+  const rows =
+    page.limit === 0
+      ? []
+      : await db.select().from(directoryGroups).where(scope).orderBy(asc(directoryGroups.seq)).offset(page.offset).limit(page.limit);
+  return { total: Number(totals?.n ?? 0), rows };
+}
+
+// ---- memberships
+export async function groupMemberIds(db: Executor, companyId: string, groupIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return out;
+  const rows = await db
+    .select({ groupId: directoryGroupMembers.groupId, userId: directoryGroupMembers.userId })
+    .from(directoryGroupMembers)
+    .where(and(eq(directoryGroupMembers.companyId, companyId), inArray(directoryGroupMembers.groupId, groupIds)))
+    .orderBy(asc(directoryGroupMembers.userId));
+  for (const row of rows) out.get(row.groupId)?.push(row.userId);
+  return out;
+}
+
+/** Which of `userIds` exist in this company's directory (members must be users of the same company). */
+export async function existingDirectoryUserIds(db: Executor, companyId: string, userIds: string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db
+    .select({ id: directoryUsers.id })
+    .from(directoryUsers)
+    .where(and(eq(directoryUsers.companyId, companyId), inArray(directoryUsers.id, userIds)));
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function addGroupMembers(db: Executor, companyId: string, groupId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .insert(directoryGroupMembers)
+    .values(userIds.map((userId) => ({ companyId, groupId, userId })))
+    .onConflictDoNothing();
+}
+
+export async function removeGroupMembers(db: Executor, companyId: string, groupId: string, userIds: string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  await db
+    .delete(directoryGroupMembers)
+    .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.groupId, groupId), inArray(directoryGroupMembers.userId, userIds)));
+}
+
+/** The groups a directory user is in, with their display names (for the User resource's `groups`). */
+export async function groupsOfUser(db: Executor, companyId: string, userId: string): Promise<{ id: string; displayName: string }[]> {
+  return db
+    .select({ id: directoryGroups.id, displayName: directoryGroups.displayName })
+    .from(directoryGroupMembers)
+    .innerJoin(directoryGroups, and(eq(directoryGroups.companyId, directoryGroupMembers.companyId), eq(directoryGroups.id, directoryGroupMembers.groupId)))
+    .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.userId, userId)))
+    .orderBy(asc(directoryGroups.displayNameLower));
+}
+
+// ---- group mappings
+export async function upsertGroupMapping(
+  db: Executor,
+  mapping: { companyId: string; groupId: string; workspaceId: string; permissionSetId: string; priority: number },
+): Promise<GroupMapping> {
+  const [row] = await db
+    .insert(groupMappings)
+    .values(mapping)
+    .onConflictDoUpdate({
+      target: [groupMappings.companyId, groupMappings.groupId],
+      set: { workspaceId: mapping.workspaceId, permissionSetId: mapping.permissionSetId, priority: mapping.priority },
+    })
+    .returning();
+  return row!;
+}
+
+export async function deleteGroupMapping(db: Executor, companyId: string, groupId: string): Promise<boolean> {
+  const rows = await db
+    .delete(groupMappings)
+    .where(and(eq(groupMappings.companyId, companyId), eq(groupMappings.groupId, groupId)))
+    .returning({ id: groupMappings.groupId });
+  return rows.length === 1;
+}
+
+export async function listGroupMappings(db: Executor, companyId: string): Promise<GroupMapping[]> {
+  return db.select().from(groupMappings).where(eq(groupMappings.companyId, companyId)).orderBy(asc(groupMappings.priority), asc(groupMappings.groupId));
+}
+
+/** The mapping that decides a directory user's workspace: the lowest priority among their groups' mappings. */
+export async function mappingForDirectoryUser(db: Executor, companyId: string, userId: string): Promise<GroupMapping | null> {
+  const [row] = await db
+    .select({ mapping: groupMappings })
+    .from(directoryGroupMembers)
+    .innerJoin(groupMappings, and(eq(groupMappings.companyId, directoryGroupMembers.companyId), eq(groupMappings.groupId, directoryGroupMembers.groupId)))
+    .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.userId, userId)))
+    .orderBy(asc(groupMappings.priority), asc(groupMappings.groupId))
+    .limit(1);
+  return row?.mapping ?? null;
+}

@@ -1,0 +1,220 @@
+/**
+ * SCIM filter AST -> SQL over the directory tables, so a filtered list is one indexed query however
+ * large the directory. Only attributes with a column or a known JSON location are filterable; anything
+ * else is refused as invalidFilter (RFC 7644 §3.12), never silently ignored.
+ */
+import { sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
+import { SCHEMA_ENTERPRISE_USER, ScimError } from '../scim/types.js';
+import type { AttrPath, CompareOp, FilterValue, ScimFilter } from '../scim/types.js';
+import { directoryGroupMembers, directoryGroups, directoryUsers } from './schema.js';
+
+const ENTERPRISE = SCHEMA_ENTERPRISE_USER.toLowerCase();
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:user';
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:group';
+
+/** How one filterable attribute reads in SQL: an expression, its type, and whether strings compare case-exactly. */
+interface Column {
+  expr: SQL;
+  type: 'string' | 'boolean' | 'date';
+  caseExact: boolean;
+}
+
+const invalid = (detail: string) => new ScimError(400, 'invalidFilter', detail);
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+function compare(column: Column, op: CompareOp, value: FilterValue, name: string): SQL {
+  if (column.type === 'boolean') {
+    if (typeof value !== 'boolean') throw invalid(`${name} compares with true or false`);
+    if (op === 'eq') return sql`${column.expr} = ${value}`;
+    if (op === 'ne') return sql`${column.expr} is distinct from ${value}`;
+    throw invalid(`${op} is not supported on the boolean ${name}`);
+  }
+  if (value === null) {
+    if (op === 'eq') return sql`${column.expr} is null`;
+    if (op === 'ne') return sql`${column.expr} is not null`;
+    throw invalid(`${op} null is not supported`);
+  }
+  if (typeof value !== 'string') throw invalid(`${name} compares with a string`);
+  if (column.type === 'date') {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) throw invalid(`${name} compares with a date-time string`);
+    const ops: Partial<Record<CompareOp, SQL>> = {
+      eq: sql`${column.expr} = ${date}`,
+      ne: sql`${column.expr} <> ${date}`,
+      gt: sql`${column.expr} > ${date}`,
+      ge: sql`${column.expr} >= ${date}`,
+      lt: sql`${column.expr} < ${date}`,
+      le: sql`${column.expr} <= ${date}`,
+    };
+    const clause = ops[op];
+    if (!clause) throw invalid(`${op} is not supported on the date ${name}`);
+    return clause;
+  }
+  const left = column.caseExact ? column.expr : sql`lower(${column.expr})`;
+  const right = column.caseExact ? value : value.toLowerCase();
+  switch (op) {
+    case 'eq':
+      return sql`${left} = ${right}`;
+    case 'ne':
+      return sql`${left} is distinct from ${right}`;
+    case 'co':
+      return sql`${left} like ${`%${escapeLike(right)}%`}`;
+    case 'sw':
+      return sql`${left} like ${`${escapeLike(right)}%`}`;
+    case 'ew':
+      return sql`${left} like ${`%${escapeLike(right)}`}`;
+    case 'gt':
+      return sql`${left} > ${right}`;
+    case 'ge':
+      return sql`${left} >= ${right}`;
+    case 'lt':
+      return sql`${left} < ${right}`;
+    case 'le':
+      return sql`${left} <= ${right}`;
+  }
+}
+
+const present = (column: Column): SQL =>
+  column.type === 'string' ? sql`coalesce(${column.expr}, '') <> ''` : sql`${column.expr} is not null`;
+
+/** A multi-valued complex attribute stored as a JSON array in `attributes` (emails, phoneNumbers...). */
+interface MultiValued {
+  json: SQL;
+  subColumns: Record<string, Column>;
+  defaultSub: string;
+}
+
+export interface FilterTarget {
+  columns: Record<string, Column>;
+  multi: Record<string, MultiValued>;
+  /** SQL for "some member has user id `value`" (groups only). */
+  members?: (value: string) => SQL;
+}
+
+const jsonText = (path: string[]) => sql.raw(`${directoryUsers.attributes.name}#>>'{${path.join(',')}}'`);
+const element = (key: string): Column => ({ expr: sql.raw(`e.value->>'${key}'`), type: 'string', caseExact: false });
+
+const userMulti = (attribute: string): MultiValued => ({
+  json: sql.raw(`coalesce(${directoryUsers.attributes.name}->'${attribute}', '[]'::jsonb)`),
+  subColumns: {
+    value: element('value'),
+    type: element('type'),
+    display: element('display'),
+    primary: { expr: sql.raw(`(e.value->>'primary')::boolean`), type: 'boolean', caseExact: false },
+  },
+  defaultSub: 'value',
+});
+
+export const userFilterTarget: FilterTarget = {
+  columns: {
+    id: { expr: sql`${directoryUsers.id}`, type: 'string', caseExact: true },
+    username: { expr: sql`${directoryUsers.userName}`, type: 'string', caseExact: false },
+    externalid: { expr: sql`${directoryUsers.externalId}`, type: 'string', caseExact: true },
+    displayname: { expr: sql`${directoryUsers.displayName}`, type: 'string', caseExact: false },
+    active: { expr: sql`${directoryUsers.active}`, type: 'boolean', caseExact: false },
+    'meta.created': { expr: sql`${directoryUsers.createdAt}`, type: 'date', caseExact: false },
+    'meta.lastmodified': { expr: sql`${directoryUsers.updatedAt}`, type: 'date', caseExact: false },
+    'name.givenname': { expr: jsonText(['name', 'givenName']), type: 'string', caseExact: false },
+    'name.familyname': { expr: jsonText(['name', 'familyName']), type: 'string', caseExact: false },
+    'name.formatted': { expr: jsonText(['name', 'formatted']), type: 'string', caseExact: false },
+    title: { expr: jsonText(['title']), type: 'string', caseExact: false },
+    usertype: { expr: jsonText(['userType']), type: 'string', caseExact: false },
+    [`${ENTERPRISE}:employeenumber`]: { expr: jsonText([SCHEMA_ENTERPRISE_USER, 'employeeNumber']), type: 'string', caseExact: false },
+    [`${ENTERPRISE}:department`]: { expr: jsonText([SCHEMA_ENTERPRISE_USER, 'department']), type: 'string', caseExact: false },
+  },
+  multi: { emails: userMulti('emails'), phonenumbers: userMulti('phoneNumbers') },
+};
+
+export const groupFilterTarget: FilterTarget = {
+  columns: {
+    id: { expr: sql`${directoryGroups.id}`, type: 'string', caseExact: true },
+    displayname: { expr: sql`${directoryGroups.displayName}`, type: 'string', caseExact: false },
+    externalid: { expr: sql`${directoryGroups.externalId}`, type: 'string', caseExact: true },
+    'meta.created': { expr: sql`${directoryGroups.createdAt}`, type: 'date', caseExact: false },
+    'meta.lastmodified': { expr: sql`${directoryGroups.updatedAt}`, type: 'date', caseExact: false },
+  },
+  multi: {},
+  members: (value) =>
+    sql`exists (select 1 from ${directoryGroupMembers} m where m.group_id = ${directoryGroups.id} and m.user_id = ${value})`,
+};
+
+function keyOf(path: AttrPath, target: FilterTarget): string {
+  const schema = path.schema;
+  if (schema !== null && schema !== CORE_USER && schema !== CORE_GROUP && schema !== ENTERPRISE) {
+    throw invalid(`unknown schema ${schema}`);
+  }
+  const base = schema === ENTERPRISE ? `${ENTERPRISE}:${path.attribute}` : path.attribute;
+  const key = path.subAttribute ? `${base}.${path.subAttribute}` : base;
+  if (!(key in target.columns) && !(path.attribute in target.multi) && !(target.members && path.attribute === 'members')) {
+    throw invalid(`filtering on ${key} is not supported`);
+  }
+  return key;
+}
+
+function inMulti(multi: MultiValued, inner: SQL): SQL {
+  return sql`exists (select 1 from jsonb_array_elements(${multi.json}) e where ${inner})`;
+}
+
+/** Translates a filter over one element of a multi-valued attribute (inside a value path). */
+function elementClause(filter: ScimFilter, multi: MultiValued, name: string, depth: number): SQL {
+  if (depth > 32) throw invalid('filter nested too deeply');
+  switch (filter.kind) {
+    case 'and':
+      return sql`(${elementClause(filter.left, multi, name, depth + 1)} and ${elementClause(filter.right, multi, name, depth + 1)})`;
+    case 'or':
+      return sql`(${elementClause(filter.left, multi, name, depth + 1)} or ${elementClause(filter.right, multi, name, depth + 1)})`;
+    case 'not':
+      return sql`not coalesce(${elementClause(filter.filter, multi, name, depth + 1)}, false)`;
+    case 'valuePath':
+      throw invalid('value paths cannot be nested');
+    case 'present':
+    case 'compare': {
+      const sub = filter.path.subAttribute ?? filter.path.attribute;
+      const column = multi.subColumns[sub];
+      if (!column) throw invalid(`${name}.${sub} is not filterable`);
+      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, `${name}.${sub}`);
+    }
+  }
+}
+
+/** The WHERE clause for a filter over users or groups; throws ScimError(400, invalidFilter). */
+export function filterToSql(filter: ScimFilter, target: FilterTarget, depth = 0): SQL {
+  if (depth > 32) throw invalid('filter nested too deeply');
+  switch (filter.kind) {
+    case 'and':
+      return sql`(${filterToSql(filter.left, target, depth + 1)} and ${filterToSql(filter.right, target, depth + 1)})`;
+    case 'or':
+      return sql`(${filterToSql(filter.left, target, depth + 1)} or ${filterToSql(filter.right, target, depth + 1)})`;
+    case 'not':
+      return sql`not coalesce(${filterToSql(filter.filter, target, depth + 1)}, false)`;
+    case 'valuePath': {
+      const multi = target.multi[filter.path.attribute];
+      if (!multi) throw invalid(`${filter.path.attribute} is not a filterable multi-valued attribute`);
+      return inMulti(multi, elementClause(filter.filter, multi, filter.path.attribute, depth + 1));
+    }
+    case 'present':
+    case 'compare': {
+      const key = keyOf(filter.path, target);
+      if (target.members && filter.path.attribute === 'members') {
+        if (filter.kind === 'present') return sql`exists (select 1 from ${directoryGroupMembers} m where m.group_id = ${directoryGroups.id})`;
+        if ((filter.path.subAttribute ?? 'value') !== 'value' || filter.op !== 'eq' || typeof filter.value !== 'string') {
+          throw invalid('members supports only members eq "<user id>" and members pr');
+        }
+        return target.members(filter.value);
+      }
+      const multi = target.multi[filter.path.attribute];
+      if (multi) {
+        const sub = filter.path.subAttribute ?? multi.defaultSub;
+        const column = multi.subColumns[sub];
+        if (!column) throw invalid(`${filter.path.attribute}.${sub} is not filterable`);
+        return inMulti(multi, filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key));
+      }
+      const column = target.columns[key]!;
+      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key);
+    }
+  }
+}
