@@ -1,5 +1,5 @@
 /** The synced directory (SCIM users, groups, memberships), SCIM tokens and group mappings. */
-import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema.js';
@@ -65,7 +65,7 @@ export async function updateDirectoryUser(
   db: Executor,
   companyId: string,
   id: string,
-  data: Pick<DirectoryUser, 'userName' | 'userNameLower' | 'externalId' | 'active' | 'displayName' | 'attributes'>,
+  data: Pick<DirectoryUser, 'userName' | 'userNameLower' | 'externalId' | 'active' | 'displayName' | 'attributes' | 'emailsLower'>,
   at: Date,
 ): Promise<DirectoryUser | null> {
   const [row] = await db
@@ -111,7 +111,7 @@ export async function findDirectoryUserByEmail(db: Executor, companyId: string, 
         or(
           eq(directoryUsers.userNameLower, emailLower),
           sql`lower(${directoryUsers.externalId}) = ${emailLower}`,
-          sql`exists (select 1 from jsonb_array_elements(coalesce(${directoryUsers.attributes}->'emails', '[]'::jsonb)) e where lower(e.value->>'value') = ${emailLower})`,
+          arrayContains(directoryUsers.emailsLower, [emailLower]),
         ),
       ),
     )

@@ -319,6 +319,8 @@ export const directoryUsers = pgTable(
     displayName: text('display_name'),
     /** Every other attribute, canonical SCIM names (name, emails, the enterprise extension...). */
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull(),
+    /** Lower-cased emails[].value, GIN-indexed: the JIT directory lookup and `emails eq` filters. */
+    emailsLower: text('emails_lower').array().notNull().default(sql`'{}'::text[]`),
     version: bigint('version', { mode: 'number' }).notNull().default(1),
     createdAt: createdAt(),
     updatedAt: timestampTz('updated_at').notNull().defaultNow(),
@@ -327,6 +329,7 @@ export const directoryUsers = pgTable(
     unique('directory_users_company_id_id_key').on(t.companyId, t.id),
     unique('directory_users_company_user_name_key').on(t.companyId, t.userNameLower),
     index('directory_users_company_external_idx').on(t.companyId, t.externalId),
+    index('directory_users_emails_idx').using('gin', t.emailsLower),
   ],
 );
 

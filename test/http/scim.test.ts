@@ -309,6 +309,9 @@ describe('effects on the product', () => {
 
     await scim(app, token, 'POST', `${base}/Users`, oktaUser('member@decorumsoft.com'));
     expect((await postAcs(app, company.id, idpInitiated(idp, company.id, 'member@decorumsoft.com', now))).status).toBe(303);
+    // Matched on an email of the entry, not only its userName (Entra's userName is often a UPN).
+    await scim(app, token, 'POST', `${base}/Users`, { userName: 'u-4711', emails: [{ value: 'Alias.Person@DecorumSoft.com', type: 'work' }] });
+    expect((await postAcs(app, company.id, idpInitiated(idp, company.id, 'alias.person@decorumsoft.com', now))).status).toBe(303);
     const explain = await call(app, 'POST', `/api/companies/${company.id}/jit/explain`, { token: company.key, body: { email: 'outsider@decorumsoft.com', flow: 'idp_initiated' } });
     expect(explain.json).toMatchObject({ decision: 'refuse', reason: 'not_in_directory' });
   });
