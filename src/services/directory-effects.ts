@@ -9,7 +9,8 @@ import { recordAudit } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
 import type { DirectoryUser } from '../store/directory.js';
 import { revokeUserSessions } from '../store/sessions.js';
-import { findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
+import { findDirectoryUser, mappingForDirectoryUser } from '../store/directory.js';
+import { ensureMembership, findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
 
 /** Every normalised email a directory entry answers to: its userName and its emails. */
 export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'attributes'>): string[] {
@@ -64,6 +65,38 @@ export async function applyDirectoryState(
         targetId: account.id,
         reason: 'directory_user_active',
         data: { directoryUserId: entry.id },
+      });
+    }
+  }
+}
+
+/**
+ * Applies group mappings to the existing dashboard accounts of these directory users: each gets (or
+ * keeps) a membership in the workspace of their highest-priority mapped group, with its permission
+ * set. Memberships are never removed here: losing a group must not silently lose access an admin gave.
+ */
+export async function applyGroupMappings(tx: Tx, companyId: string, directoryUserIds: readonly string[], actor: Actor): Promise<void> {
+  for (const directoryUserId of directoryUserIds) {
+    const mapping = await mappingForDirectoryUser(tx, companyId, directoryUserId);
+    if (!mapping) continue;
+    const entry = await findDirectoryUser(tx, companyId, directoryUserId);
+    if (!entry) continue;
+    for (const account of await findUsersByEmails(tx, companyId, directoryEmails(entry))) {
+      if (account.isImpersonation) continue;
+      const changed = await ensureMembership(tx, {
+        companyId,
+        userId: account.id,
+        workspaceId: mapping.workspaceId,
+        permissionSetId: mapping.permissionSetId,
+      });
+      if (!changed) continue;
+      await recordAudit(tx, {
+        companyId,
+        actor,
+        action: 'membership.set_by_group',
+        targetType: 'user',
+        targetId: account.id,
+        data: { groupId: mapping.groupId, workspaceId: mapping.workspaceId, permissionSetId: mapping.permissionSetId },
       });
     }
   }

@@ -3,8 +3,9 @@ import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findPermissionSet, findWorkspace } from '../store/companies.js';
 import type { GroupMapping } from '../store/directory.js';
-import { deleteGroupMapping, findDirectoryGroup, listGroupMappings, upsertGroupMapping } from '../store/directory.js';
+import { deleteGroupMapping, findDirectoryGroup, groupMemberIds, listGroupMappings, upsertGroupMapping } from '../store/directory.js';
 import type { ServiceDeps } from './deps.js';
+import { applyGroupMappings } from './directory-effects.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,6 +29,8 @@ export async function mapGroup(
     }
     const row = await upsertGroupMapping(tx, { companyId, groupId, ...input });
     await recordAudit(tx, { companyId, actor, action: 'group_mapping.saved', targetType: 'directory_group', targetId: groupId, data: input });
+    const members = (await groupMemberIds(tx, companyId, [groupId])).get(groupId) ?? [];
+    await applyGroupMappings(tx, companyId, members, actor);
     return row;
   });
 }

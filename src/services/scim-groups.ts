@@ -21,6 +21,7 @@ import {
 import { isUniqueViolation } from '../store/errors.js';
 import { filterToSql, groupFilterTarget } from '../store/scim-filter-sql.js';
 import type { ServiceDeps } from './deps.js';
+import { applyGroupMappings } from './directory-effects.js';
 import { scimBaseUrl } from './scim-tokens.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -80,7 +81,8 @@ export async function createScimGroup(deps: ServiceDeps, actor: Actor, companyId
         createdAt: now,
         updatedAt: now,
       });
-      await syncMembers(tx, companyId, row.id, [], data.memberIds);
+      const { added } = await syncMembers(tx, companyId, row.id, [], data.memberIds);
+      await applyGroupMappings(tx, companyId, added, actor);
       await recordAudit(tx, { companyId, actor, action: 'directory_group.created', targetType: 'directory_group', targetId: row.id, data: { displayName: row.displayName, members: data.memberIds.length } });
       return { row, memberIds: [...new Set(data.memberIds)] };
     });
@@ -127,6 +129,7 @@ async function mutate(
       const row = await updateDirectoryGroup(tx, companyId, id, { displayName: next.displayName, externalId: next.externalId }, now);
       if (!row) throw notFound(id);
       const { added, removed } = await syncMembers(tx, companyId, id, memberIds, next.memberIds);
+      await applyGroupMappings(tx, companyId, added, actor);
       await recordAudit(tx, {
         companyId,
         actor,

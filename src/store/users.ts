@@ -180,3 +180,23 @@ export async function unlockUserByDirectory(db: Executor, companyId: string, use
     .returning();
   return row ?? null;
 }
+
+/**
+ * Ensures a membership in `workspaceId` with `permissionSetId`; returns the row when it was created or
+ * its permission set changed, null when it already was exactly that.
+ */
+export async function ensureMembership(
+  db: Executor,
+  membership: { companyId: string; userId: string; workspaceId: string; permissionSetId: string },
+): Promise<Membership | null> {
+  const [row] = await db
+    .insert(memberships)
+    .values(membership)
+    .onConflictDoUpdate({
+      target: [memberships.userId, memberships.workspaceId],
+      set: { permissionSetId: membership.permissionSetId },
+      setWhere: sql`${memberships.permissionSetId} <> excluded.permission_set_id`,
+    })
+    .returning();
+  return row ?? null;
+}

@@ -343,4 +343,24 @@ describe('effects on the product', () => {
     expect((await call(app, 'PUT', `/api/companies/${company.id}/scim/group-mappings/${group}`, { token: company.key, body: { workspaceId: otherCompany.workspaceId, permissionSetId: leads } })).status).toBe(400);
     expect((await call(app, 'PUT', `/api/companies/${otherCompany.id}/scim/group-mappings/${group}`, { token: otherCompany.key, body: { workspaceId: otherCompany.workspaceId, permissionSetId: otherCompany.permissionSetId } })).status).toBe(404);
   });
+
+  it('a group mapping also gives existing accounts of its members the mapped workspace, never removing one', async () => {
+    const { company, token, base } = await samlCompany();
+    const existing = await confirmedUser(app, company, 'veteran@decorumsoft.com');
+    const ops = (await call(app, 'POST', `/api/companies/${company.id}/workspaces`, { token: company.key, body: { name: 'Ops' } })).json.id;
+    const person = (await scim(app, token, 'POST', `${base}/Users`, oktaUser('veteran@decorumsoft.com'))).json.id;
+    const group = (await scim(app, token, 'POST', `${base}/Groups`, { displayName: 'Ops team' })).json.id;
+    await call(app, 'PUT', `/api/companies/${company.id}/scim/group-mappings/${group}`, { token: company.key, body: { workspaceId: ops, permissionSetId: company.permissionSetId } });
+    const membershipsOf = async () =>
+      (await call(app, 'GET', `/api/companies/${company.id}/users?email=veteran@decorumsoft.com`, { token: company.key })).json.users[0].memberships.map((m: { workspaceId: string }) => m.workspaceId).sort();
+    expect(await membershipsOf()).toEqual([company.workspaceId]);
+
+    await scim(app, token, 'PATCH', `${base}/Groups/${group}`, { Operations: [{ op: 'add', path: 'members', value: [{ value: person }] }] });
+    expect(await membershipsOf()).toEqual([company.workspaceId, ops].sort());
+    const audit = await call(app, 'GET', `/api/companies/${company.id}/audit-events?action=membership.set_by_group`, { token: company.key });
+    expect(audit.json.events[0]).toMatchObject({ target: { id: existing }, data: { workspaceId: ops } });
+
+    await scim(app, token, 'PATCH', `${base}/Groups/${group}`, { Operations: [{ op: 'remove', path: `members[value eq "${person}"]` }] });
+    expect(await membershipsOf()).toEqual([company.workspaceId, ops].sort());
+  });
 });
