@@ -7,62 +7,17 @@
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test), BENCH_REQUESTS (default 600),
  * BENCH_CONCURRENCY (default 8). Traffic goes to 127.0.0.1 only.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { IdentityProvider, ServiceProvider, setSchemaValidator } from 'samlify';
 import { verifySamlResponse } from '../src/saml/index.js';
 import { createTestIdp } from '../test/support/test-idp.js';
+import { fmt, json, load, OPERATOR_TOKEN, percentile, startServer } from './lib.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdefghij';
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-async function json(base: string, method: string, path: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<any>;
-}
 
 async function main() {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(`${root}/node_modules/.bin/tsx`, ['src/node.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: base, OPERATOR_TOKEN, SESSION_SECRET: 'bench-session-secret-0123456789abcdefghij', LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const { base, server } = await startServer();
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        // starting
-      }
-      if (i > 300) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-
     const idp = createTestIdp({ entityId: 'https://idp.bench/okta' });
     const company = await json(base, 'POST', '/api/operator/companies', OPERATOR_TOKEN, { name: 'Bench' });
     const { key } = await json(base, 'POST', `/api/operator/companies/${company.id}/api-keys`, OPERATOR_TOKEN);
@@ -88,25 +43,12 @@ async function main() {
       await fetch(`${base}/saml/${company.id}/acs`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: warm }) });
     }
 
-    const latencies: number[] = [];
-    let next = 0;
-    let failures = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < responses.length) {
-          const body = new URLSearchParams({ SAMLResponse: responses[next++]! });
-          const t0 = performance.now();
-          const res = await fetch(`${base}/saml/${company.id}/acs`, { method: 'POST', redirect: 'manual', body });
-          await res.arrayBuffer();
-          latencies.push(performance.now() - t0);
-          if (res.status !== 303) failures++;
-        }
-      }),
+    const http = await load(
+      responses.length,
+      CONCURRENCY,
+      (i) => fetch(`${base}/saml/${company.id}/acs`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: responses[i]! }) }),
+      303,
     );
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    if (failures > 0) throw new Error(`${failures} of ${REQUESTS} sign-ins did not succeed`);
 
     // samlify alone, same machine, same kind of response (a no-op schema validator: its parse and signature check only).
     setSchemaValidator({ validate: async () => 'skipped' });
@@ -137,7 +79,7 @@ async function main() {
 
     const lines = [
       `ACS sign-ins on PostgreSQL: ${REQUESTS} distinct valid responses, concurrency ${CONCURRENCY}, ${process.version}`,
-      `  full sign-in over HTTP:      ${(REQUESTS / seconds).toFixed(0)} logins/s   p50 ${fmt(percentile(latencies, 50))}   p99 ${fmt(percentile(latencies, 99))}`,
+      `  full sign-in over HTTP:      ${http.perSecond.toFixed(0)} logins/s   p50 ${fmt(http.p50)}   p99 ${fmt(http.p99)}`,
       `  samlify parseLoginResponse:  ${samlifyOnly.perSecond.toFixed(0)} /s (one core, sequential)   p50 ${fmt(samlifyOnly.p50)}`,
       `  our verifySamlResponse:      ${verifierOnly.perSecond.toFixed(0)} /s (one core, sequential)   p50 ${fmt(verifierOnly.p50)}`,
     ];

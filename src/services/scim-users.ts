@@ -28,13 +28,6 @@ const dataOf = (row: DirectoryUser): ScimUserData => ({
   attributes: row.attributes,
 });
 
-/** Lower-cased emails[].value, kept in an indexed column next to the JSON. */
-function emailsLowerOf(attributes: Record<string, unknown>): string[] {
-  const emails = Array.isArray(attributes.emails) ? attributes.emails : [];
-  const values = emails.map((e) => (e as { value?: unknown } | null)?.value).filter((v): v is string => typeof v === 'string');
-  return [...new Set(values.map((v) => v.toLowerCase()))];
-}
-
 const columnsOf = (data: ScimUserData) => ({
   userName: data.userName,
   userNameLower: data.userName.toLowerCase(),
@@ -42,7 +35,6 @@ const columnsOf = (data: ScimUserData) => ({
   active: data.active,
   displayName: data.displayName,
   attributes: data.attributes,
-  emailsLower: emailsLowerOf(data.attributes),
 });
 
 /** The SCIM JSON of a stored user. */

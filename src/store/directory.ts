@@ -44,8 +44,21 @@ export async function hasActiveScimToken(db: Executor, companyId: string): Promi
 }
 
 // ---- users
-export async function insertDirectoryUser(db: Executor, user: typeof directoryUsers.$inferInsert): Promise<DirectoryUser> {
-  const [row] = await db.insert(directoryUsers).values(user).returning();
+/** Lower-cased emails[].value: the indexed copy kept next to the JSON, always derived here. */
+function emailsLowerOf(attributes: Record<string, unknown>): string[] {
+  const emails = Array.isArray(attributes.emails) ? attributes.emails : [];
+  const values = emails.map((e) => (e as { value?: unknown } | null)?.value).filter((v): v is string => typeof v === 'string');
+  return [...new Set(values.map((v) => v.toLowerCase()))];
+}
+
+export async function insertDirectoryUser(
+  db: Executor,
+  user: Omit<typeof directoryUsers.$inferInsert, 'emailsLower'>,
+): Promise<DirectoryUser> {
+  const [row] = await db
+    .insert(directoryUsers)
+    .values({ ...user, emailsLower: emailsLowerOf(user.attributes) })
+    .returning();
   return row!;
 }
 
@@ -65,12 +78,12 @@ export async function updateDirectoryUser(
   db: Executor,
   companyId: string,
   id: string,
-  data: Pick<DirectoryUser, 'userName' | 'userNameLower' | 'externalId' | 'active' | 'displayName' | 'attributes' | 'emailsLower'>,
+  data: Pick<DirectoryUser, 'userName' | 'userNameLower' | 'externalId' | 'active' | 'displayName' | 'attributes'>,
   at: Date,
 ): Promise<DirectoryUser | null> {
   const [row] = await db
     .update(directoryUsers)
-    .set({ ...data, updatedAt: at, version: sql`${directoryUsers.version} + 1` })
+    .set({ ...data, emailsLower: emailsLowerOf(data.attributes), updatedAt: at, version: sql`${directoryUsers.version} + 1` })
     .where(and(eq(directoryUsers.companyId, companyId), eq(directoryUsers.id, id)))
     .returning();
   return row ?? null;
@@ -92,11 +105,13 @@ export async function pageDirectoryUsers(
   page: { offset: number; limit: number },
 ): Promise<{ total: number; rows: DirectoryUser[] }> {
   const scope = where ? and(eq(directoryUsers.companyId, companyId), where) : eq(directoryUsers.companyId, companyId);
-  const [totals] = await db.select({ n: count() }).from(directoryUsers).where(scope);
   const rows =
     page.limit === 0
       ? []
       : await db.select().from(directoryUsers).where(scope).orderBy(asc(directoryUsers.seq)).offset(page.offset).limit(page.limit);
+  // A first page that is not full already tells the total (the IdPs' matching queries): skip the count.
+  if (page.offset === 0 && page.limit > 0 && rows.length < page.limit) return { total: rows.length, rows };
+  const [totals] = await db.select({ n: count() }).from(directoryUsers).where(scope);
   return { total: Number(totals?.n ?? 0), rows };
 }
 
@@ -168,11 +183,13 @@ export async function pageDirectoryGroups(
   page: { offset: number; limit: number },
 ): Promise<{ total: number; rows: DirectoryGroup[] }> {
   const scope = where ? and(eq(directoryGroups.companyId, companyId), where) : eq(directoryGroups.companyId, companyId);
-  const [totals] = await db.select({ n: count() }).from(directoryGroups).where(scope);
   const rows =
     page.limit === 0
       ? []
       : await db.select().from(directoryGroups).where(scope).orderBy(asc(directoryGroups.seq)).offset(page.offset).limit(page.limit);
+  // A first page that is not full already tells the total (the IdPs' matching queries): skip the count.
+  if (page.offset === 0 && page.limit > 0 && rows.length < page.limit) return { total: rows.length, rows };
+  const [totals] = await db.select({ n: count() }).from(directoryGroups).where(scope);
   return { total: Number(totals?.n ?? 0), rows };
 }
 

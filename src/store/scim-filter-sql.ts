@@ -18,6 +18,8 @@ interface Column {
   expr: SQL;
   type: 'string' | 'boolean' | 'date';
   caseExact: boolean;
+  /** The expression is already lower case (an indexed lower-cased column): compare it as is. */
+  lowered?: boolean;
 }
 
 const invalid = (detail: string) => new ScimError(400, 'invalidFilter', detail);
@@ -54,7 +56,7 @@ function compare(column: Column, op: CompareOp, value: FilterValue, name: string
     if (!clause) throw invalid(`${op} is not supported on the date ${name}`);
     return clause;
   }
-  const left = column.caseExact ? column.expr : sql`lower(${column.expr})`;
+  const left = column.caseExact || column.lowered ? column.expr : sql`lower(${column.expr})`;
   const right = column.caseExact ? value : value.toLowerCase();
   switch (op) {
     case 'eq':
@@ -86,6 +88,8 @@ interface MultiValued {
   json: SQL;
   subColumns: Record<string, Column>;
   defaultSub: string;
+  /** A GIN-indexed array of the lower-cased `value`s: `value eq` tests first narrow rows with it. */
+  loweredValues?: SQL;
 }
 
 export interface FilterTarget {
@@ -109,10 +113,20 @@ const userMulti = (attribute: string): MultiValued => ({
   defaultSub: 'value',
 });
 
+/** The `value eq "x"` tests a match on one element must pass (the AND chain of a value filter). */
+function requiredValues(filter: ScimFilter): string[] {
+  if (filter.kind === 'and') return [...requiredValues(filter.left), ...requiredValues(filter.right)];
+  if (filter.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string' && (filter.path.subAttribute ?? filter.path.attribute) === 'value') {
+    return [filter.value.toLowerCase()];
+  }
+  return [];
+}
+
 export const userFilterTarget: FilterTarget = {
   columns: {
     id: { expr: sql`${directoryUsers.id}`, type: 'string', caseExact: true },
-    username: { expr: sql`${directoryUsers.userName}`, type: 'string', caseExact: false },
+    // The unique (company_id, user_name_lower) index serves the IdPs' `userName eq` matching query.
+    username: { expr: sql`${directoryUsers.userNameLower}`, type: 'string', caseExact: false, lowered: true },
     externalid: { expr: sql`${directoryUsers.externalId}`, type: 'string', caseExact: true },
     displayname: { expr: sql`${directoryUsers.displayName}`, type: 'string', caseExact: false },
     active: { expr: sql`${directoryUsers.active}`, type: 'boolean', caseExact: false },
@@ -126,7 +140,10 @@ export const userFilterTarget: FilterTarget = {
     [`${ENTERPRISE}:employeenumber`]: { expr: jsonText([SCHEMA_ENTERPRISE_USER, 'employeeNumber']), type: 'string', caseExact: false },
     [`${ENTERPRISE}:department`]: { expr: jsonText([SCHEMA_ENTERPRISE_USER, 'department']), type: 'string', caseExact: false },
   },
-  multi: { emails: userMulti('emails'), phonenumbers: userMulti('phoneNumbers') },
+  multi: {
+    emails: { ...userMulti('emails'), loweredValues: sql`${directoryUsers.emailsLower}` },
+    phonenumbers: userMulti('phoneNumbers'),
+  },
 };
 
 export const groupFilterTarget: FilterTarget = {
@@ -155,8 +172,12 @@ function keyOf(path: AttrPath, target: FilterTarget): string {
   return key;
 }
 
-function inMulti(multi: MultiValued, inner: SQL): SQL {
-  return sql`exists (select 1 from jsonb_array_elements(${multi.json}) e where ${inner})`;
+/** Some element satisfies `inner`; when `required` values are known, the indexed array narrows rows first. */
+function inMulti(multi: MultiValued, inner: SQL, required: string[] = []): SQL {
+  const exists = sql`exists (select 1 from jsonb_array_elements(${multi.json}) e where ${inner})`;
+  if (!multi.loweredValues || required.length === 0) return exists;
+  const values = sql.join(required.map((v) => sql`${v}`), sql`, `);
+  return sql`(${multi.loweredValues} @> array[${values}]::text[] and ${exists})`;
 }
 
 /** Translates a filter over one element of a multi-valued attribute (inside a value path). */
@@ -194,7 +215,7 @@ export function filterToSql(filter: ScimFilter, target: FilterTarget, depth = 0)
     case 'valuePath': {
       const multi = target.multi[filter.path.attribute];
       if (!multi) throw invalid(`${filter.path.attribute} is not a filterable multi-valued attribute`);
-      return inMulti(multi, elementClause(filter.filter, multi, filter.path.attribute, depth + 1));
+      return inMulti(multi, elementClause(filter.filter, multi, filter.path.attribute, depth + 1), requiredValues(filter.filter));
     }
     case 'present':
     case 'compare': {
@@ -211,7 +232,7 @@ export function filterToSql(filter: ScimFilter, target: FilterTarget, depth = 0)
         const sub = filter.path.subAttribute ?? multi.defaultSub;
         const column = multi.subColumns[sub];
         if (!column) throw invalid(`${filter.path.attribute}.${sub} is not filterable`);
-        return inMulti(multi, filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key));
+        return inMulti(multi, filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key), requiredValues({ ...filter, path: { ...filter.path, subAttribute: sub } }));
       }
       const column = target.columns[key]!;
       return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key);
