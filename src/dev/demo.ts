@@ -68,15 +68,14 @@ export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: 
   const company = await createCompany(deps, actor, 'Decorumsoft (demo)');
   const workspace = await createWorkspace(deps, actor, company.id, 'Main');
   const members = await createPermissionSet(deps, actor, company.id, { name: 'Members', permissions: ['dashboards:read'] });
-  await createPermissionSet(deps, actor, company.id, { name: 'Admins', permissions: ['admin', 'dashboards:read', 'dashboards:write'] });
-  const jon = await inviteUser(deps, actor, company.id, {
-    email: 'jon.smith@decorumsoft.com',
-    workspaceId: workspace.id,
-    permissionSetId: members.id,
-    firstName: 'Jon',
-    lastName: 'Smith',
-  });
-  await acceptInvitation(deps, new URL(jon.invitationUrl).pathname.split('/').pop()!);
+  const admins = await createPermissionSet(deps, actor, company.id, { name: 'Admins', permissions: ['admin', 'dashboards:read', 'dashboards:write'] });
+  for (const [email, permissionSetId, firstName, lastName] of [
+    ['jon.smith@decorumsoft.com', members.id, 'Jon', 'Smith'],
+    ['admin@decorumsoft.com', admins.id, 'Ada', 'Admin'],
+  ] as const) {
+    const invited = await inviteUser(deps, actor, company.id, { email, workspaceId: workspace.id, permissionSetId, firstName, lastName });
+    await acceptInvitation(deps, new URL(invited.invitationUrl).pathname.split('/').pop()!);
+  }
   await configureSamlConnection(deps, actor, company.id, {
     idp: { idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, certificates: [idp.certificatePem] },
   });

@@ -1,7 +1,7 @@
 /** Sessions: started at sign-in, resolved from the cookie's token, revoked at logout or lock-out. */
 import { hashSecret, newId, newSecret } from '../crypto.js';
-import { findPermissionSet, findWorkspace } from '../store/companies.js';
-import type { PermissionSet, Workspace } from '../store/companies.js';
+import { findCompany, findPermissionSet, findWorkspace } from '../store/companies.js';
+import type { Company, PermissionSet, Workspace } from '../store/companies.js';
 import type { Executor } from '../store/db.js';
 import type { Session } from '../store/sessions.js';
 import { findLiveSession, insertSession, revokeSession } from '../store/sessions.js';
@@ -26,6 +26,7 @@ export async function startSession(db: Executor, now: Date, companyId: string, u
 
 export interface SignedInUser {
   session: Session;
+  company: Company;
   user: User;
   workspace: Workspace | null;
   permissionSet: PermissionSet | null;
@@ -38,13 +39,13 @@ export async function resolveSession(deps: ServiceDeps, token: string): Promise<
   if (!found || found.user.status !== 'active') return null;
   const { session, user } = found;
   const [membership] = await membershipsOf(deps.db, user.companyId, [user.id]);
-  const [workspace, permissionSet] = membership
-    ? await Promise.all([
-        findWorkspace(deps.db, user.companyId, membership.workspaceId),
-        findPermissionSet(deps.db, user.companyId, membership.permissionSetId),
-      ])
-    : [null, null];
-  return { session, user, workspace, permissionSet };
+  const [company, workspace, permissionSet] = await Promise.all([
+    findCompany(deps.db, user.companyId),
+    membership ? findWorkspace(deps.db, user.companyId, membership.workspaceId) : null,
+    membership ? findPermissionSet(deps.db, user.companyId, membership.permissionSetId) : null,
+  ]);
+  if (!company) return null;
+  return { session, company, user, workspace, permissionSet };
 }
 
 export async function endSession(deps: ServiceDeps, token: string): Promise<void> {

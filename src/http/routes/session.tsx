@@ -12,7 +12,7 @@ import * as s from '../schemas.js';
 import { clearSessionCookie, readSessionToken } from '../session-cookie.js';
 
 const tag = 'Session';
-const Me = v.object({ user: s.User, workspace: v.nullable(s.Workspace), permissionSet: v.nullable(s.PermissionSet) });
+const Me = v.object({ user: s.User, company: v.object({ id: v.string(), name: v.string() }), workspace: v.nullable(s.Workspace), permissionSet: v.nullable(s.PermissionSet) });
 
 /** Revokes the caller's session server-side (if any) and clears the cookie. */
 async function endCurrentSession(c: Context<AppEnv>): Promise<void> {
@@ -32,6 +32,7 @@ export const sessionRoutes = new Hono<AppEnv>()
       if (!me) return errorResponse(c, 401, { code: 'unauthorized', message: 'Not signed in.' });
       return c.json({
         user: presentUser(me.user, me.workspace && me.permissionSet ? [{ workspaceId: me.workspace.id, permissionSetId: me.permissionSet.id, companyId: me.user.companyId, userId: me.user.id, createdAt: me.user.createdAt }] : []),
+        company: { id: me.company.id, name: me.company.name },
         workspace: me.workspace ? presentWorkspace(me.workspace) : null,
         permissionSet: me.permissionSet ? presentPermissionSet(me.permissionSet) : null,
       });
@@ -61,6 +62,6 @@ export const sessionRoutes = new Hono<AppEnv>()
       const me = token ? await resolveSession(c.get('deps'), token) : null;
       c.header('Cache-Control', 'no-store');
       if (!me) return c.html(<SignedOutPage />);
-      return c.html(<SignedInPage email={me.user.email} workspace={me.workspace?.name ?? null} companyName={null} />);
+      return c.html(<SignedInPage email={me.user.email} workspace={me.workspace?.name ?? null} companyName={me.company.name} />);
     },
   );
