@@ -36,6 +36,25 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/**
+ * Checks a presented `<id>.<secret>` credential (API keys, SCIM tokens) against the stored hash of
+ * the row `find` returns for its id. The hash is compared in constant time, and an unknown id costs
+ * the same hashing as a wrong secret.
+ */
+export async function verifyPrefixedSecret<Row extends { secretHash: string }>(
+  presented: string,
+  prefix: IdPrefix,
+  find: (id: string) => Promise<Row | null>,
+): Promise<Row | null> {
+  const dot = presented.indexOf('.');
+  if (dot <= 0 || presented.length > 200) return null;
+  const id = presented.slice(0, dot);
+  if (!new RegExp(`^${prefix}_[0-9a-z]{16}$`).test(id)) return null;
+  const row = await find(id);
+  const matches = secretMatchesHash(presented.slice(dot + 1), row?.secretHash ?? '0'.repeat(64));
+  return row && matches ? row : null;
+}
+
 /** Compares two secrets in constant time (hashing first makes the lengths equal). */
 export function secretsEqual(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a, 'utf8').digest();

@@ -1,5 +1,5 @@
 /** Operator use cases: companies and their admin API keys. */
-import { hashSecret, newId, newSecret, secretMatchesHash } from '../crypto.js';
+import { hashSecret, newId, newSecret, verifyPrefixedSecret } from '../crypto.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findActiveApiKey, insertApiKey, listApiKeys, revokeApiKey } from '../store/access.js';
@@ -70,12 +70,6 @@ export async function authenticateApiKey(
   deps: ServiceDeps,
   presented: string,
 ): Promise<{ companyId: string; keyId: string } | null> {
-  const dot = presented.indexOf('.');
-  if (dot <= 0 || presented.length > 200) return null;
-  const keyId = presented.slice(0, dot);
-  if (!/^key_[0-9a-z]{16}$/.test(keyId)) return null;
-  const row = await findActiveApiKey(deps.db, keyId);
-  // Hash anyway when the key is unknown, so unknown and wrong keys take the same time.
-  const matches = secretMatchesHash(presented.slice(dot + 1), row?.secretHash ?? '0'.repeat(64));
-  return row && matches ? { companyId: row.companyId, keyId: row.id } : null;
+  const row = await verifyPrefixedSecret(presented, 'key', (id) => findActiveApiKey(deps.db, id));
+  return row ? { companyId: row.companyId, keyId: row.id } : null;
 }

@@ -1,5 +1,5 @@
 /** SCIM bearer tokens: per company, stored hashed, shown once, revocable. */
-import { hashSecret, newId, newSecret, secretMatchesHash } from '../crypto.js';
+import { hashSecret, newId, newSecret, verifyPrefixedSecret } from '../crypto.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { ScimToken } from '../store/directory.js';
@@ -41,11 +41,6 @@ export async function revokeCompanyScimToken(deps: ServiceDeps, actor: Actor, co
 
 /** The company a presented SCIM token belongs to, or null; the secret is compared in constant time. */
 export async function authenticateScimToken(deps: ServiceDeps, presented: string): Promise<{ companyId: string; tokenId: string } | null> {
-  const dot = presented.indexOf('.');
-  if (dot <= 0 || presented.length > 200) return null;
-  const tokenId = presented.slice(0, dot);
-  if (!/^scim_[0-9a-z]{16}$/.test(tokenId)) return null;
-  const row = await findActiveScimToken(deps.db, tokenId);
-  const matches = secretMatchesHash(presented.slice(dot + 1), row?.secretHash ?? '0'.repeat(64));
-  return row && matches ? { companyId: row.companyId, tokenId: row.id } : null;
+  const row = await verifyPrefixedSecret(presented, 'scim', (id) => findActiveScimToken(deps.db, id));
+  return row ? { companyId: row.companyId, tokenId: row.id } : null;
 }

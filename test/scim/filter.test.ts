@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, ScimError, parseAttrPath, parseFilter } from '../../src/scim/index.js';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseAttrPath, parseFilter } from '../../src/scim/index.js';
 import type { AttrPath, FilterValue, ScimFilter } from '../../src/scim/index.js';
+import { scimErrorOf } from './helpers.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:user';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:user';
@@ -18,15 +19,6 @@ const or = (left: ScimFilter, right: ScimFilter): ScimFilter => ({ kind: 'or', l
 const not = (filter: ScimFilter): ScimFilter => ({ kind: 'not', filter });
 const vp = (p: AttrPath | string, filter: ScimFilter): ScimFilter => ({ kind: 'valuePath', path: typeof p === 'string' ? path(p) : p, filter });
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
 describe('parseFilter: operators', () => {
   it.each([

@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ScimError, applyGroupPatch, parseGroupInput, renderGroup } from '../../src/scim/index.js';
 import type { ScimGroupData } from '../../src/scim/index.js';
+import { scimErrorOf, patchBody as body } from './helpers.js';
 
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const META = { created: new Date('2024-01-02T03:04:05Z'), lastModified: new Date('2024-02-03T04:05:06Z'), version: '2', location: 'https://sp.example/scim/v2/c1/Groups/g-1' };
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
-/** A PatchOp body around operations quoted as JSON text (exactly as NOTES-scim-clients.md shows them). */
-function body(...operations: string[]): unknown {
-  return JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[${operations.join(',')}]}`);
-}
 
 const group = (memberIds: string[], displayName = 'Engineering'): ScimGroupData => ({ displayName, externalId: null, memberIds });
 

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIST_COUNT, MAX_LIST_COUNT, ScimError, listResponse, parseListQuery, project, renderGroup, renderUser } from '../../src/scim/index.js';
+import { DEFAULT_LIST_COUNT, MAX_LIST_COUNT, listResponse, parseListQuery, project, renderGroup, renderUser } from '../../src/scim/index.js';
 import type { ScimListQuery } from '../../src/scim/index.js';
+import { scimErrorOf } from './helpers.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const META = { created: new Date('2024-01-02T03:04:05Z'), lastModified: new Date('2024-02-03T04:05:06Z'), version: '1', location: 'https://sp.example/Users/u-1' };
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
 const defaults: ScimListQuery = { filter: null, startIndex: 1, count: DEFAULT_LIST_COUNT, attributes: null, excludedAttributes: null };
 

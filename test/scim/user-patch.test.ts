@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ScimError, applyUserPatch } from '../../src/scim/index.js';
 import type { ScimUserData } from '../../src/scim/index.js';
+import { scimErrorOf, patchBody as body, PATCH_OP } from './helpers.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
-/** A PatchOp body around operations quoted as JSON text (exactly as NOTES-scim-clients.md shows them). */
-function body(...operations: string[]): unknown {
-  return JSON.parse(`{"schemas":["${PATCH_OP}"],"Operations":[${operations.join(',')}]}`);
-}
 
 function base(): ScimUserData {
   return {

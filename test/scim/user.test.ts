@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MULTI_VALUES, MAX_STRING_LENGTH, MAX_USERNAME_LENGTH, ScimError, parseUserInput, renderUser } from '../../src/scim/index.js';
+import { MAX_MULTI_VALUES, MAX_STRING_LENGTH, MAX_USERNAME_LENGTH, parseUserInput, renderUser } from '../../src/scim/index.js';
 import type { ScimUserData } from '../../src/scim/index.js';
+import { scimErrorOf } from './helpers.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const META = { created: new Date('2024-01-02T03:04:05Z'), lastModified: new Date('2024-02-03T04:05:06Z'), version: '7', location: 'https://sp.example/scim/v2/c1/Users/u-1' };
 
-function scimErrorOf(run: () => unknown): ScimError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ScimError) return error;
-    throw error;
-  }
-  throw new Error('expected a ScimError, nothing was thrown');
-}
 
 // NOTES §2.1: Okta's create body (OKTA-REF), with its password and empty groups.
 const OKTA_CREATE = JSON.parse(`{
