@@ -20,6 +20,7 @@ import { adminSamlRoutes } from './http/routes/admin-saml.js';
 import { samlRoutes } from './http/routes/saml.js';
 import { scimRoutes } from './http/routes/scim.js';
 import { sessionRoutes } from './http/routes/session.js';
+import { adminUiRoutes } from './http/admin-ui/routes.js';
 import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
 import { operatorRoutes } from './http/routes/operator.js';
@@ -78,6 +79,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/scim/v2/:companyId', scimRoutes);
   app.route('/saml', samlRoutes);
   app.route('/', sessionRoutes);
+  app.route('/', adminUiRoutes);
   app.route('/invitations', invitationRoutes);
 
   if (options.extraRoutes) app.route('/', options.extraRoutes);

@@ -114,10 +114,12 @@ export async function configureSamlConnection(
         idpEntityId: idp.entityId,
         ssoUrl: idp.ssoUrl,
         certificates: idp.certificates,
-        allowSha1: input.allowSha1 ?? false,
-        attributeMapping: input.attributeMapping ?? {},
-        spEntityIdOverride: input.spEntityId ?? null,
-        acsUrlOverride: input.acsUrl ? requireHttpUrl(input.acsUrl, 'acsUrl') : null,
+        // Omitted settings keep their current value (pasting new metadata must not reset them); null clears.
+        allowSha1: input.allowSha1 ?? previous?.allowSha1 ?? false,
+        attributeMapping: input.attributeMapping ?? previous?.attributeMapping ?? {},
+        spEntityIdOverride: input.spEntityId === undefined ? (previous?.spEntityIdOverride ?? null) : input.spEntityId,
+        acsUrlOverride:
+          input.acsUrl === undefined ? (previous?.acsUrlOverride ?? null) : input.acsUrl ? requireHttpUrl(input.acsUrl, 'acsUrl') : null,
         spEncryptionCertificate: keepEncryption ? previous.spEncryptionCertificate : (encryption?.certificatePem ?? null),
         spEncryptionKeySealed: keepEncryption
           ? previous.spEncryptionKeySealed
