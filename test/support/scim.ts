@@ -9,12 +9,7 @@ export async function scimToken(app: TestApp, company: TestCompany): Promise<{ t
   return { token: res.json.token, base: new URL(res.json.scimBaseUrl).pathname };
 }
 
-export interface ScimCall {
-  status: number;
-  json: any;
-  text: string;
-  headers: Headers;
-}
+export type ScimCall = Awaited<ReturnType<typeof call>>;
 
 /** A SCIM request; `type` defaults to Okta's `application/scim+json; charset=utf-8`. */
 export async function scim(
@@ -25,18 +20,11 @@ export async function scim(
   body?: unknown,
   type = 'application/scim+json; charset=utf-8',
 ): Promise<ScimCall> {
-  const headers: Record<string, string> = { Accept: 'application/scim+json' };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = type;
-  const res = await app.request(path, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}) });
-  const text = await res.text();
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: res.status, json, text, headers: res.headers };
+  return call(app, method, path, {
+    token,
+    ...(body !== undefined ? { body: body as Record<string, unknown> | string } : {}),
+    headers: { Accept: 'application/scim+json', ...(body !== undefined ? { 'Content-Type': type } : {}) },
+  });
 }
 
 /** Asserts an RFC 7644 §3.12 error body. */
