@@ -62,6 +62,7 @@ async function main() {
     if (demo) {
       extraRoutes = devIdpRoutes(demo);
       log('demo ready', { testIdp: `${config.publicUrl}/dev/idp`, companyId: demo.companyId });
+      console.log(`\nDemo: sign in through the test IdP at ${config.publicUrl}/dev/idp (admin page: ${config.publicUrl}/admin)\n`);
     }
   }
 
@@ -73,6 +74,11 @@ async function main() {
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });
+  });
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (set PORT to another one)` : error.message;
+    console.error(`Cannot listen: ${why}`);
+    database.close().finally(() => process.exit(1));
   });
 
   let closing = false;

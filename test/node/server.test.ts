@@ -79,6 +79,20 @@ describe('npm start (src/node.ts)', () => {
     }
   }, 120_000);
 
+  it('says so plainly when the port is taken', async () => {
+    // Another HTTP server holds the port (answering 503, so the readiness poll never mistakes it for ours).
+    const { createServer } = await import('node:http');
+    const blocker = createServer((_req, res) => res.writeHead(503).end());
+    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    const dataDir = await mkdtemp(join(tmpdir(), 'bridge-port-'));
+    dirs.push(dataDir);
+    try {
+      await expect(start({ DATA_DIR: dataDir, DEMO: 'off' }, port)).rejects.toThrow(new RegExp(`Cannot listen: port ${port} is already in use`));
+    } finally {
+      blocker.close();
+    }
+  }, 90_000);
+
   it('refuses to start with a bad configuration, naming the variable', async () => {
     const port = await freePort();
     await expect(start({ PORT: 'eighty', DATA_DIR: '/nonexistent/x' }, port)).rejects.toThrow(/PORT: must be a port number/);
