@@ -41,6 +41,8 @@ export async function applyDirectoryState(
 ): Promise<void> {
   const accounts = await findUsersByEmails(tx, companyId, directoryEmails(entry));
   for (const account of accounts) {
+    // Support's impersonation accounts are not the customer directory's to lock.
+    if (account.isImpersonation) continue;
     if (state === null || !state.active) {
       const locked = await lockUserByDirectory(tx, companyId, account.id, now);
       if (!locked) continue;

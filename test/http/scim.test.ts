@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { call, makeApp, setupCompany } from '../support/app.js';
+import { call, makeApp, OPERATOR_TOKEN, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
 import { configureSaml, confirmedUser, idpInitiated, me, postAcs } from '../support/saml.js';
@@ -285,6 +285,11 @@ describe('effects on the product', () => {
 
     await scim(app, token, 'DELETE', `${base}/Users/${entry}`);
     expect((await call(app, 'GET', `/api/companies/${company.id}/users?email=lock.me@decorumsoft.com`, { token: company.key })).json.users[0].status).toBe('suspended');
+    // A support impersonation account with a directory user's email is left alone.
+    await call(app, 'POST', `/api/operator/companies/${company.id}/impersonations`, { token: OPERATOR_TOKEN, body: { email: 'support@decorumsoft.com' } });
+    const supportEntry = (await scim(app, token, 'POST', `${base}/Users`, oktaUser('support@decorumsoft.com'))).json.id;
+    await scim(app, token, 'PATCH', `${base}/Users/${supportEntry}`, { Operations: [{ op: 'replace', value: { active: false } }] });
+    expect((await call(app, 'GET', `/api/companies/${company.id}/users?email=support@decorumsoft.com`, { token: company.key })).json.users[0].status).toBe('active');
     const audit = await call(app, 'GET', `/api/companies/${company.id}/audit-events?action=user.suspended`, { token: company.key });
     expect(audit.json.events.map((e: { reason: string }) => e.reason)).toEqual(['directory_user_deleted', 'directory_user_inactive']);
   });
