@@ -35,6 +35,8 @@ export interface AppOptions {
   log?: LogSink | null;
   /** Extra routes of one runtime (the Node development demo), mounted before the 404 handler. */
   extraRoutes?: Hono<AppEnv>;
+  /** See ServiceDeps.purgeEvery. */
+  purgeEvery?: number;
 }
 
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
@@ -53,7 +55,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
     c.set('config', config);
-    c.set('deps', { db, publicUrl: config.publicUrl, now, sessionSecret: config.sessionSecret });
+    c.set('deps', {
+      db,
+      publicUrl: config.publicUrl,
+      now,
+      sessionSecret: config.sessionSecret,
+      ...(options.purgeEvery !== undefined ? { purgeEvery: options.purgeEvery } : {}),
+    });
     return next();
   });
 

@@ -34,7 +34,6 @@ export interface AcsInput {
   relayState: string | null;
 }
 
-/** How often a successful login also purges expired replay-cache entries and AuthnRequests. */
 const PURGE_EVERY = 32;
 
 function mappingOf(connection: SamlConnection): Partial<AttributeMapping> {
@@ -140,7 +139,8 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
   });
   if (!result) return refuse('user_suspended', 'The account was locked while signing in.', context);
 
-  if (Math.floor(Math.random() * PURGE_EVERY) === 0) await purgeExpiredSamlState(deps.db, now);
+  const every = deps.purgeEvery ?? PURGE_EVERY;
+  if (every > 0 && Math.floor(Math.random() * every) === 0) await purgeExpiredSamlState(deps.db, now);
   return {
     ok: true,
     token: result.token,

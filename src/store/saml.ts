@@ -1,7 +1,8 @@
 /** SAML connections, the AuthnRequests we issued, and the replay cache of accepted assertions. */
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
-import { samlConnections, samlReplayCache, samlRequests } from './schema.js';
+import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
 
 export type SamlConnection = typeof samlConnections.$inferSelect;
 export type SamlConnectionInput = Omit<typeof samlConnections.$inferInsert, 'updatedAt'>;
@@ -69,12 +70,19 @@ export async function rememberAssertion(
   return rows.length === 1;
 }
 
-/** Deletes replay-cache entries and AuthnRequests that can no longer matter. */
-export async function purgeExpiredSamlState(db: Executor, now: Date): Promise<{ assertions: number; requests: number }> {
-  const assertions = await db
-    .delete(samlReplayCache)
-    .where(lt(samlReplayCache.expiresAt, now))
-    .returning({ id: samlReplayCache.assertionId });
-  const requests = await db.delete(samlRequests).where(lt(samlRequests.expiresAt, now)).returning({ id: samlRequests.id });
-  return { assertions: assertions.length, requests: requests.length };
+/**
+ * Deletes replay-cache entries, AuthnRequests and sessions that can no longer matter; all companies,
+ * or one when `companyId` is given.
+ */
+export async function purgeExpiredSamlState(
+  db: Executor,
+  now: Date,
+  companyId?: string,
+): Promise<{ assertions: number; requests: number; sessions: number }> {
+  const scoped = <T extends { companyId: AnyColumn; expiresAt: AnyColumn }>(table: T) =>
+    companyId === undefined ? lt(table.expiresAt, now) : and(lt(table.expiresAt, now), eq(table.companyId, companyId));
+  const assertions = await db.delete(samlReplayCache).where(scoped(samlReplayCache)).returning({ id: samlReplayCache.assertionId });
+  const requests = await db.delete(samlRequests).where(scoped(samlRequests)).returning({ id: samlRequests.id });
+  const ended = await db.delete(sessions).where(scoped(sessions)).returning({ id: sessions.id });
+  return { assertions: assertions.length, requests: requests.length, sessions: ended.length };
 }

@@ -67,6 +67,7 @@ export const sessions = pgTable(
   (t) => [
     foreignKey({ columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }).onDelete('cascade'),
     index('sessions_company_user_idx').on(t.companyId, t.userId),
+    index('sessions_expires_idx').on(t.expiresAt),
   ],
 );
 

@@ -10,7 +10,9 @@ import { insertCompany, insertPermissionSet, insertWorkspace, listWorkspaces } f
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/errors.js';
 import { consumeSamlRequest, insertSamlRequest, purgeExpiredSamlState, rememberAssertion } from '../../src/store/saml.js';
-import { jitSettings } from '../../src/store/schema.js';
+import { jitSettings, sessions } from '../../src/store/schema.js';
+import { insertSession } from '../../src/store/sessions.js';
+import { eq } from 'drizzle-orm';
 import {
   confirmInvitedUser,
   domainHasConfirmedUser,
@@ -198,10 +200,12 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     expect(firsts.filter(Boolean)).toHaveLength(1);
     expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(true);
     // Not yet expired: a purge keeps it, so it is still a replay.
-    await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000));
+    await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000), a.id);
     expect(await rememberAssertion(handle.db, entry)).toBe(false);
-    const purged = await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 61_000));
-    expect(purged.assertions).toBeGreaterThanOrEqual(2);
+    const purged = await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 61_000), a.id);
+    expect(purged.assertions).toBe(1);
+    // Company b's entry was out of scope and is still a replay.
+    expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(false);
     expect(await rememberAssertion(handle.db, entry)).toBe(true);
   });
 
@@ -229,5 +233,18 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     });
     const [event] = await listAudit(handle.db, a.id, { limit: 1 });
     expect(event).toMatchObject({ targetId: 'x\uFFFDy@example.com', data: { detail: 'bad \uFFFD byte', nested: ['\uFFFD'] } });
+  });
+
+  it('purges sessions once they have expired, and only those', async () => {
+    const a = await company();
+    const now = new Date();
+    const u = await user(a.id, `purge-${newId('req')}@a.example`, { status: 'active', confirmedAt: now, confirmedVia: 'invitation' });
+    const old = await insertSession(handle.db, { id: newId('ses'), tokenHash: newId('ses'), companyId: a.id, userId: u.id, expiresAt: new Date(now.getTime() - 1000) });
+    const live = await insertSession(handle.db, { id: newId('ses'), tokenHash: newId('ses'), companyId: a.id, userId: u.id, expiresAt: new Date(now.getTime() + 60_000) });
+    const purged = await purgeExpiredSamlState(handle.db, now, a.id);
+    expect(purged.sessions).toBe(1);
+    const left = await handle.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, u.id));
+    expect(left.map((r) => r.id)).toEqual([live.id]);
+    expect(left.map((r) => r.id)).not.toContain(old.id);
   });
 });

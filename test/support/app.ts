@@ -20,6 +20,8 @@ export function makeApp(handle: DatabaseHandle, options: { now?: () => Date; con
     database: { kind: handle.kind, db: handle.db },
     ...(options.now ? { now: options.now } : {}),
     log: null,
+    // Test files share one database with clocks pinned to different years: no global purge from here.
+    purgeEvery: 0,
   });
 }
 
