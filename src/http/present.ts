@@ -59,3 +59,13 @@ export const presentAuditEvent = (e: AuditEvent) => ({
 });
 
 export const presentJitSettings = (v: JitSettingsView) => ({ ...v, updatedAt: v.updatedAt ? v.updatedAt.toISOString() : null });
+
+/**
+ * Cursor pagination: callers fetch `limit + 1` rows; the extra row only says another page exists,
+ * and the cursor is taken from the last row shown.
+ */
+export function pageOf<T>(rows: T[], limit: number, cursorOf: (row: T) => string): { page: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}

@@ -139,21 +139,22 @@ export const invitations = pgTable(
   (t) => [foreignKey({ columns: [t.companyId, t.userId], foreignColumns: [users.companyId, users.id] }).onDelete('cascade')],
 );
 
-export const apiKeys = pgTable(
-  'api_keys',
-  {
-    id: text('id').primaryKey(),
-    companyId: text('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
-    /** SHA-256 of the secret part, compared in constant time. */
-    secretHash: text('secret_hash').notNull(),
-    label: text('label'),
-    createdAt: createdAt(),
-    revokedAt: timestampTz('revoked_at'),
-  },
-  (t) => [index('api_keys_company_idx').on(t.companyId)],
-);
+/**
+ * The columns of a company credential shown once and stored as a hash (admin API keys, SCIM tokens):
+ * the presented `<id>.<secret>` is checked against `secret_hash` (SHA-256) in constant time.
+ */
+export const credentialColumns = () => ({
+  id: text('id').primaryKey(),
+  companyId: text('company_id')
+    .notNull()
+    .references(() => companies.id, { onDelete: 'cascade' }),
+  secretHash: text('secret_hash').notNull(),
+  label: text('label'),
+  createdAt: createdAt(),
+  revokedAt: timestampTz('revoked_at'),
+});
+
+export const apiKeys = pgTable('api_keys', credentialColumns(), (t) => [index('api_keys_company_idx').on(t.companyId)]);
 
 export const jitSettings = pgTable(
   'jit_settings',

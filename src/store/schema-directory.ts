@@ -1,23 +1,10 @@
 /** Directory sync (SCIM): tokens, the synced users and groups, memberships, group mappings. */
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, foreignKey, index, jsonb, pgTable, primaryKey, text, unique } from 'drizzle-orm/pg-core';
-import { companies, createdAt, permissionSets, timestampTz, workspaces } from './schema-core.js';
+import { companies, createdAt, credentialColumns, permissionSets, timestampTz, workspaces } from './schema-core.js';
 
 /** Per-company SCIM bearer tokens; only the secret's SHA-256 is stored. */
-export const scimTokens = pgTable(
-  'scim_tokens',
-  {
-    id: text('id').primaryKey(),
-    companyId: text('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
-    secretHash: text('secret_hash').notNull(),
-    label: text('label'),
-    createdAt: createdAt(),
-    revokedAt: timestampTz('revoked_at'),
-  },
-  (t) => [index('scim_tokens_company_idx').on(t.companyId)],
-);
+export const scimTokens = pgTable('scim_tokens', credentialColumns(), (t) => [index('scim_tokens_company_idx').on(t.companyId)]);
 
 /** The company's directory as its IdP pushes it over SCIM (Users). */
 export const directoryUsers = pgTable(

@@ -5,7 +5,7 @@ import { inviteUser, listCompanyUsers } from '../../services/users.js';
 import { createPermissionSet, createWorkspace, listPermissionSets, listWorkspaces } from '../../services/workspaces.js';
 import type { AppEnv } from '../env.js';
 import { describe } from '../openapi-helpers.js';
-import { presentAuditEvent, presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
+import { pageOf, presentAuditEvent, presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
 import * as s from '../schemas.js';
 import { validate } from '../validate.js';
 
@@ -83,8 +83,7 @@ export const adminRoutes = new Hono<AppEnv>()
         afterId: query.cursor,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const nextCursor = rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null;
+      const { page, nextCursor } = pageOf(rows, query.limit, (u) => u.id);
       return c.json({ users: page.map((u) => presentUser(u, u.memberships)), nextCursor });
     },
   )
@@ -105,8 +104,7 @@ export const adminRoutes = new Hono<AppEnv>()
         action: query.action,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
-      const nextCursor = rows.length > query.limit ? String(page[page.length - 1]?.seq) : null;
+      const { page, nextCursor } = pageOf(rows, query.limit, (e) => String(e.seq));
       return c.json({ events: page.map(presentAuditEvent), nextCursor });
     },
   );
