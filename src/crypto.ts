@@ -90,3 +90,10 @@ export function unseal(sealed: string, secret: string, purpose: string): string 
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True for a lower-case UUID, the form of SCIM ids (directory users and groups): anything else cannot exist. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

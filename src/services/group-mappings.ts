@@ -1,4 +1,5 @@
 /** Admin: which IdP group decides the workspace and permission set of its members. */
+import { isUuid } from '../crypto.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findPermissionSet, findWorkspace } from '../store/companies.js';
@@ -8,7 +9,6 @@ import type { ServiceDeps } from './deps.js';
 import { applyGroupMappings } from './directory-effects.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export async function mapGroup(
   deps: ServiceDeps,
@@ -18,7 +18,7 @@ export async function mapGroup(
   input: { workspaceId: string; permissionSetId: string; priority: number },
 ): Promise<GroupMapping> {
   return deps.db.transaction(async (tx) => {
-    if (!UUID.test(groupId) || !(await findDirectoryGroup(tx, companyId, groupId))) {
+    if (!isUuid(groupId) || !(await findDirectoryGroup(tx, companyId, groupId))) {
       throw new NotFoundError('group_not_found', `No directory group ${groupId} in this company.`);
     }
     if (!(await findWorkspace(tx, companyId, input.workspaceId))) {
@@ -37,7 +37,7 @@ export async function mapGroup(
 
 export async function unmapGroup(deps: ServiceDeps, actor: Actor, companyId: string, groupId: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    if (!UUID.test(groupId) || !(await deleteGroupMapping(tx, companyId, groupId))) {
+    if (!isUuid(groupId) || !(await deleteGroupMapping(tx, companyId, groupId))) {
       throw new NotFoundError('group_mapping_not_found', `No mapping for group ${groupId} in this company.`);
     }
     await recordAudit(tx, { companyId, actor, action: 'group_mapping.deleted', targetType: 'directory_group', targetId: groupId });

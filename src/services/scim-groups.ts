@@ -1,5 +1,6 @@
 /** SCIM /Groups for one company: groups and their members (users of the same company's directory only). */
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../crypto.js';
 import { applyGroupPatch, parseGroupInput, renderGroup } from '../scim/index.js';
 import { ScimError } from '../scim/types.js';
 import type { ScimFilter, ScimGroupData } from '../scim/types.js';
@@ -24,7 +25,6 @@ import type { ServiceDeps } from './deps.js';
 import { applyGroupMappings } from './directory-effects.js';
 import { scimBaseUrl } from './scim-tokens.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const notFound = (id: string) => new ScimError(404, null, `Group ${id} not found`);
 const duplicate = (name: string) => new ScimError(409, 'uniqueness', `A group with displayName "${name}" already exists`);
 
@@ -49,7 +49,7 @@ export function groupResource(deps: ServiceDeps, group: GroupWithMembers): Recor
 
 /** Members must be users of this company's directory: an id of another company is simply unknown. */
 async function checkMembers(tx: Tx, companyId: string, memberIds: string[]): Promise<void> {
-  const candidates = memberIds.filter((id) => UUID.test(id));
+  const candidates = memberIds.filter((id) => isUuid(id));
   const known = await existingDirectoryUserIds(tx, companyId, candidates);
   const unknown = memberIds.filter((id) => !known.has(id));
   if (unknown.length > 0) throw new ScimError(400, 'invalidValue', `Unknown member user id(s): ${unknown.slice(0, 5).join(', ')}`);
@@ -93,7 +93,7 @@ export async function createScimGroup(deps: ServiceDeps, actor: Actor, companyId
 }
 
 export async function getScimGroup(deps: ServiceDeps, companyId: string, id: string): Promise<GroupWithMembers> {
-  const row = UUID.test(id) ? await findDirectoryGroup(deps.db, companyId, id) : null;
+  const row = isUuid(id) ? await findDirectoryGroup(deps.db, companyId, id) : null;
   if (!row) throw notFound(id);
   return { row, memberIds: (await groupMemberIds(deps.db, companyId, [row.id])).get(row.id) ?? [] };
 }
@@ -116,7 +116,7 @@ async function mutate(
   id: string,
   change: (current: ScimGroupData) => ScimGroupData,
 ): Promise<GroupWithMembers> {
-  if (!UUID.test(id)) throw notFound(id);
+  if (!isUuid(id)) throw notFound(id);
   const now = deps.now();
   let name = '';
   try {
@@ -156,7 +156,7 @@ export async function patchScimGroup(deps: ServiceDeps, actor: Actor, companyId:
 }
 
 export async function deleteScimGroup(deps: ServiceDeps, actor: Actor, companyId: string, id: string): Promise<void> {
-  if (!UUID.test(id)) throw notFound(id);
+  if (!isUuid(id)) throw notFound(id);
   await deps.db.transaction(async (tx) => {
     const row = await deleteDirectoryGroup(tx, companyId, id);
     if (!row) throw notFound(id);

@@ -3,6 +3,7 @@
  * transaction. Inputs are parsed and PATCHes applied by the pure SCIM layer; this file sequences I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../crypto.js';
 import { applyUserPatch, parseUserInput, renderUser } from '../scim/index.js';
 import { ScimError } from '../scim/types.js';
 import type { ScimFilter, ScimUserData } from '../scim/types.js';
@@ -18,7 +19,6 @@ import { scimBaseUrl } from './scim-tokens.js';
 
 const notFound = (id: string) => new ScimError(404, null, `User ${id} not found`);
 const duplicate = (userName: string) => new ScimError(409, 'uniqueness', `A user with userName "${userName}" already exists`);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const dataOf = (row: DirectoryUser): ScimUserData => ({
   userName: row.userName,
@@ -49,7 +49,7 @@ export function userResource(deps: ServiceDeps, row: DirectoryUser): Record<stri
 
 async function load(deps: ServiceDeps, companyId: string, id: string): Promise<DirectoryUser> {
   // SCIM ids are UUIDs; anything else cannot exist (and never reaches the database).
-  const row = UUID.test(id) ? await findDirectoryUser(deps.db, companyId, id) : null;
+  const row = isUuid(id) ? await findDirectoryUser(deps.db, companyId, id) : null;
   if (!row) throw notFound(id);
   return row;
 }
@@ -105,7 +105,7 @@ async function mutate(
   id: string,
   change: (current: ScimUserData) => ScimUserData,
 ): Promise<DirectoryUser> {
-  if (!UUID.test(id)) throw notFound(id);
+  if (!isUuid(id)) throw notFound(id);
   const now = deps.now();
   let userName = '';
   try {
@@ -138,7 +138,7 @@ export async function patchScimUser(deps: ServiceDeps, actor: Actor, companyId: 
 
 /** Deletes the directory entry; its dashboard accounts are suspended (deletion in the IdP locks them out). */
 export async function deleteScimUser(deps: ServiceDeps, actor: Actor, companyId: string, id: string): Promise<void> {
-  if (!UUID.test(id)) throw notFound(id);
+  if (!isUuid(id)) throw notFound(id);
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
     const row = await deleteDirectoryUser(tx, companyId, id);
