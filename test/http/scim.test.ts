@@ -206,6 +206,8 @@ describe('errors and tenants', () => {
     expectScimError(await scim(app, token, 'POST', `${base}/Users`, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }), 400);
     expectScimError(await scim(app, token, 'POST', `${base}/Users`, 'userName=x', 'text/plain'), 415);
     expectScimError(await scim(app, token, 'GET', `${base}/Nothing`), 404);
+    expectScimError(await scim(app, token, 'GET', `${base}/Users?filter=${encodeURIComponent('userName eq "a')}%00"`), 400, 'invalidValue');
+    expectScimError(await scim(app, token, 'POST', `${base}/Users`, '{"userName":"a\\u0000b"}'), 400, 'invalidValue');
     const user = (await scim(app, token, 'POST', `${base}/Users`, oktaUser('err@okta.example'))).json.id;
     expectScimError(
       await scim(app, token, 'PATCH', `${base}/Users/${user}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove' }] }),

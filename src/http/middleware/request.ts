@@ -1,5 +1,7 @@
 /** Per-request plumbing: request id, one JSON log line per request, and JSON-only bodies for the API. */
 import type { MiddlewareHandler } from 'hono';
+import { scimErrorBody } from '../../scim/index.js';
+import { ScimError } from '../../scim/types.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 
@@ -31,12 +33,15 @@ export function requestLog(sink: LogSink | null): MiddlewareHandler<AppEnv> {
 // so no id, query or field can ever reach the database with one.
 const NUL_IN_JSON = /\\u0000|\u0000/;
 
+/** True when a JSON text carries U+0000, raw or escaped. */
+export const jsonHasNul = (text: string): boolean => NUL_IN_JSON.test(text);
+
 /** A URL carrying a NUL byte (`%00`) is refused before routing. */
 export const refuseNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.req.url.includes('%00')) return next();
   if (c.req.path.startsWith('/scim/')) {
     // SCIM clients get SCIM's error form (RFC 7644 §3.12), even here.
-    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: 'The URL contains a NUL character' };
+    const body = scimErrorBody(new ScimError(400, 'invalidValue', 'The URL contains a NUL character'));
     return c.body(JSON.stringify(body), 400, { 'Content-Type': 'application/scim+json; charset=utf-8' });
   }
   return errorResponse(c, 400, { code: 'bad_request', message: 'The URL contains a NUL character.' });
@@ -52,7 +57,7 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
       return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
     }
     // Read once here; hono caches it for the validator.
-    if (hasBody && NUL_IN_JSON.test(await c.req.text())) {
+    if (hasBody && jsonHasNul(await c.req.text())) {
       return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
     }
   }

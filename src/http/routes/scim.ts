@@ -21,6 +21,7 @@ import { createScimGroup, deleteScimGroup, getScimGroup, groupResource, listScim
 import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.js';
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
 import type { AppEnv } from '../env.js';
+import { jsonHasNul } from '../middleware/request.js';
 import { describe } from '../openapi-helpers.js';
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
@@ -52,7 +53,7 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
     throw new ScimError(415, 'invalidSyntax', 'Send the body as application/scim+json or application/json');
   }
   const text = await c.req.text();
-  if (/\\u0000|\u0000/.test(text)) throw new ScimError(400, 'invalidValue', 'Strings must not contain NUL characters');
+  if (jsonHasNul(text)) throw new ScimError(400, 'invalidValue', 'Strings must not contain NUL characters');
   try {
     return JSON.parse(text) as unknown;
   } catch {
