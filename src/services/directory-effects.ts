@@ -12,20 +12,12 @@ import { revokeUserSessions } from '../store/sessions.js';
 import { findDirectoryUser, mappingForDirectoryUser } from '../store/directory.js';
 import { ensureMembership, findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
 
-/** Every normalised email a directory entry answers to: its userName and its emails. */
-export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'attributes'>): string[] {
-  const candidates = [user.userName];
-  const emails = user.attributes.emails;
-  if (Array.isArray(emails)) {
-    for (const e of emails) {
-      const value = (e as { value?: unknown } | null)?.value;
-      if (typeof value === 'string') candidates.push(value);
-    }
-  }
+/** Every normalised email a directory entry answers to: its userName and its emails (as the store keeps them). */
+export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'emailsLower'>): string[] {
   const out = new Set<string>();
-  for (const c of candidates) {
-    const n = normaliseEmail(c);
-    if (n) out.add(n.normalised);
+  for (const candidate of [user.userName, ...user.emailsLower]) {
+    const email = normaliseEmail(candidate);
+    if (email) out.add(email.normalised);
   }
   return [...out];
 }
@@ -34,7 +26,7 @@ export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'attribut
 export async function applyDirectoryState(
   tx: Tx,
   companyId: string,
-  entry: Pick<DirectoryUser, 'id' | 'userName' | 'attributes'>,
+  entry: Pick<DirectoryUser, 'id' | 'userName' | 'emailsLower'>,
   state: { active: boolean } | null,
   now: Date,
   actor: Actor,

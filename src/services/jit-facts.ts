@@ -23,7 +23,7 @@ export async function gatherJitContext(db: Executor, companyId: string, email: s
     normalised ? domainHasConfirmedUser(db, companyId, normalised.domain) : false,
     normalised ? findDomainException(db, companyId, normalised.domain) : null,
     hasActiveScimToken(db, companyId),
-    normalised ? findDirectoryUserByEmail(db, companyId, normalised.normalised) : null,
+    normalised ? findDirectoryUserByEmail(db, companyId, [...new Set([normalised.normalised, normalised.original.normalize('NFC').toLowerCase()])]) : null,
   ]);
   // An IdP group mapping decides the workspace and permission set of a directory member's new account.
   const mapping = entry ? await mappingForDirectoryUser(db, companyId, entry.id) : null;

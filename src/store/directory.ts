@@ -1,5 +1,5 @@
 /** The synced directory (SCIM users, groups, memberships), SCIM tokens and group mappings. */
-import { and, arrayContains, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema.js';
@@ -115,8 +115,13 @@ export async function pageDirectoryUsers(
   return { total: Number(totals?.n ?? 0), rows };
 }
 
-/** The directory entry of a person, matched on userName, externalId or any email (RFC rule 6 of the spec). */
-export async function findDirectoryUserByEmail(db: Executor, companyId: string, emailLower: string): Promise<DirectoryUser | null> {
+/**
+ * The directory entry of a person, matched on userName, externalId or any email (rule 6 of the spec).
+ * `emails` are the lower-case forms to try: the normalised one and the one as typed, since an
+ * internationalised domain may be stored either way.
+ */
+export async function findDirectoryUserByEmail(db: Executor, companyId: string, emails: string[]): Promise<DirectoryUser | null> {
+  if (emails.length === 0) return null;
   const [row] = await db
     .select()
     .from(directoryUsers)
@@ -124,14 +129,14 @@ export async function findDirectoryUserByEmail(db: Executor, companyId: string, 
       and(
         eq(directoryUsers.companyId, companyId),
         or(
-          eq(directoryUsers.userNameLower, emailLower),
-          sql`lower(${directoryUsers.externalId}) = ${emailLower}`,
-          arrayContains(directoryUsers.emailsLower, [emailLower]),
+          inArray(directoryUsers.userNameLower, emails),
+          inArray(sql`lower(${directoryUsers.externalId})`, emails),
+          arrayOverlaps(directoryUsers.emailsLower, emails),
         ),
       ),
     )
     // An exact userName match wins over an email found elsewhere.
-    .orderBy(sql`${directoryUsers.userNameLower} = ${emailLower} desc`, asc(directoryUsers.seq))
+    .orderBy(sql`${inArray(directoryUsers.userNameLower, emails)} desc`, asc(directoryUsers.seq))
     .limit(1);
   return row ?? null;
 }

@@ -319,6 +319,10 @@ describe('effects on the product', () => {
     // Matched on an email of the entry, not only its userName (Entra's userName is often a UPN).
     await scim(app, token, 'POST', `${base}/Users`, { userName: 'u-4711', emails: [{ value: 'Alias.Person@DecorumSoft.com', type: 'work' }] });
     expect((await postAcs(app, company.id, idpInitiated(idp, company.id, 'alias.person@decorumsoft.com', now))).status).toBe(303);
+    // An internationalised domain matches whether the directory holds it in Unicode or punycode.
+    await call(app, 'POST', `/api/operator/companies/${company.id}/domain-exceptions`, { token: OPERATOR_TOKEN, body: { domain: 'bücher.de', reason: 'IDN test' } });
+    await scim(app, token, 'POST', `${base}/Users`, { userName: 'u-4712', emails: [{ value: 'Joerg@Bücher.de', type: 'work' }] });
+    expect((await postAcs(app, company.id, idpInitiated(idp, company.id, 'joerg@bücher.de', now))).status).toBe(303);
     const explain = await call(app, 'POST', `/api/companies/${company.id}/jit/explain`, { token: company.key, body: { email: 'outsider@decorumsoft.com', flow: 'idp_initiated' } });
     expect(explain.json).toMatchObject({ decision: 'refuse', reason: 'not_in_directory' });
   });
