@@ -5,7 +5,7 @@ import type { Company, PermissionSet, Workspace } from '../store/companies.js';
 import type { Executor } from '../store/db.js';
 import type { Session } from '../store/sessions.js';
 import { findLiveSession, insertSession, revokeSession } from '../store/sessions.js';
-import type { User } from '../store/users.js';
+import type { Membership, User } from '../store/users.js';
 import { membershipsOf } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -28,6 +28,8 @@ export interface SignedInUser {
   session: Session;
   company: Company;
   user: User;
+  /** The membership that decides the workspace and permission set (the first one). */
+  membership: Membership | null;
   workspace: Workspace | null;
   permissionSet: PermissionSet | null;
 }
@@ -45,7 +47,7 @@ export async function resolveSession(deps: ServiceDeps, token: string): Promise<
     membership ? findPermissionSet(deps.db, user.companyId, membership.permissionSetId) : null,
   ]);
   if (!company) return null;
-  return { session, company, user, workspace, permissionSet };
+  return { session, company, user, membership: membership ?? null, workspace, permissionSet };
 }
 
 export async function endSession(deps: ServiceDeps, token: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findPermissionSet, findWorkspace } from '../store/companies.js';
 import { isUniqueViolation } from '../store/errors.js';
-import type { User, UserWithMemberships } from '../store/users.js';
+import type { UserWithMemberships } from '../store/users.js';
 import {
   confirmInvitedUser,
   findInvitationByTokenHash,
@@ -42,7 +42,7 @@ export async function inviteUser(
   actor: Actor,
   companyId: string,
   input: InviteInput,
-): Promise<{ user: User; invitationUrl: string; expiresAt: Date }> {
+): Promise<{ user: UserWithMemberships; invitationUrl: string; expiresAt: Date }> {
   const email = requireEmail(input.email);
   const token = newSecret();
   const now = deps.now();
@@ -67,7 +67,7 @@ export async function inviteUser(
         status: 'invited',
         provisionedBy: 'invitation',
       });
-      await insertMembership(tx, {
+      const membership = await insertMembership(tx, {
         companyId,
         userId: user.id,
         workspaceId: input.workspaceId,
@@ -82,7 +82,7 @@ export async function inviteUser(
         targetId: user.id,
         data: { email: email.normalised, workspaceId: input.workspaceId, permissionSetId: input.permissionSetId },
       });
-      return user;
+      return { ...user, memberships: [membership] };
     });
     return { user, invitationUrl: `${deps.publicUrl}/invitations/${token}`, expiresAt };
   } catch (error) {

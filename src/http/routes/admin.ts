@@ -55,10 +55,9 @@ export const adminRoutes = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid('json');
       const { user, invitationUrl, expiresAt } = await inviteUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), body);
-      const membership = { workspaceId: body.workspaceId, permissionSetId: body.permissionSetId };
       return c.json(
         {
-          ...presentUser(user, [{ ...membership, companyId: user.companyId, userId: user.id, createdAt: user.createdAt }]),
+          ...presentUser(user, user.memberships),
           invitationUrl,
           invitationExpiresAt: expiresAt.toISOString(),
         },

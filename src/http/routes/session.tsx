@@ -31,7 +31,7 @@ export const sessionRoutes = new Hono<AppEnv>()
       c.header('Cache-Control', 'no-store');
       if (!me) return errorResponse(c, 401, { code: 'unauthorized', message: 'Not signed in.' });
       return c.json({
-        user: presentUser(me.user, me.workspace && me.permissionSet ? [{ workspaceId: me.workspace.id, permissionSetId: me.permissionSet.id, companyId: me.user.companyId, userId: me.user.id, createdAt: me.user.createdAt }] : []),
+        user: presentUser(me.user, me.membership ? [me.membership] : []),
         company: { id: me.company.id, name: me.company.name },
         workspace: me.workspace ? presentWorkspace(me.workspace) : null,
         permissionSet: me.permissionSet ? presentPermissionSet(me.permissionSet) : null,
