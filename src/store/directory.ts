@@ -236,16 +236,6 @@ export async function removeGroupMembers(db: Executor, companyId: string, groupI
     .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.groupId, groupId), inArray(directoryGroupMembers.userId, userIds)));
 }
 
-/** The groups a directory user is in, with their display names (for the User resource's `groups`). */
-export async function groupsOfUser(db: Executor, companyId: string, userId: string): Promise<{ id: string; displayName: string }[]> {
-  return db
-    .select({ id: directoryGroups.id, displayName: directoryGroups.displayName })
-    .from(directoryGroupMembers)
-    .innerJoin(directoryGroups, and(eq(directoryGroups.companyId, directoryGroupMembers.companyId), eq(directoryGroups.id, directoryGroupMembers.groupId)))
-    .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.userId, userId)))
-    .orderBy(asc(directoryGroups.displayNameLower));
-}
-
 // ---- group mappings
 export async function upsertGroupMapping(
   db: Executor,
