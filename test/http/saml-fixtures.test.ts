@@ -1,5 +1,5 @@
 /**
- * Every real-IdP fixture in ../shared/fixtures/saml/manifest.json, posted to the ACS over HTTP with
+ * Every real-IdP fixture in test/fixtures/saml/manifest.json, posted to the ACS over HTTP with
  * the clock pinned to the case's `clock`: valid cases sign in (or, when the IdP sent no email, pass
  * verification and stop at `email_missing`), every variant is refused, replays fail, attacks fail.
  */

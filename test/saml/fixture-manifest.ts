@@ -1,8 +1,8 @@
-/** Typed access to ../shared/fixtures/saml (the folder beside the repository), located from this file. */
-import { existsSync, readFileSync } from 'node:fs';
+/** Typed access to test/fixtures/saml (real IdP responses; sources and licences in its README), located from this file. */
+import { readFileSync } from 'node:fs';
 import type { SpIdentity } from '../../src/saml/index.js';
 
-export const FIXTURES = new URL('../../../shared/fixtures/saml/', import.meta.url);
+export const FIXTURES = new URL('../fixtures/saml/', import.meta.url);
 
 export interface FixtureVariant {
   name: string;
@@ -25,10 +25,6 @@ export interface FixtureCase {
   clock: string;
   expected: { outcome: 'valid' | 'reject' | 'accept-with-full-nameid-or-reject'; failingCheck: string | null; expectedNameID?: string };
   variants?: FixtureVariant[];
-}
-
-export function fixturesAvailable(): boolean {
-  return existsSync(new URL('manifest.json', FIXTURES));
 }
 
 export function loadManifest(): FixtureCase[] {

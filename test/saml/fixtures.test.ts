@@ -1,5 +1,5 @@
 /**
- * Every real-world case of ../shared/fixtures/saml/manifest.json, clock pinned to the case's `clock`,
+ * Every real-world case of test/fixtures/saml/manifest.json, clock pinned to the case's `clock`,
  * trusting only the case's idp-cert.pem: valid cases verify (and each variant is refused with the
  * matching reason), negative cases are refused.
  */

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/saml/index.js';
 import { buildAuthnRequestRedirect, buildSpMetadata, certificateInfo, parseIdpMetadata, verifySamlResponse } from '../../src/saml/index.js';
-import entraCert from '../../../shared/fixtures/saml/entra-id-2023-signed-assertion/idp-cert.pem?raw';
-import entraMetadata from '../../../shared/fixtures/saml/entra-id-2023-signed-assertion/idp-metadata.xml?raw';
-import entraResponse from '../../../shared/fixtures/saml/entra-id-2023-signed-assertion/response.b64?raw';
-import oktaCert from '../../../shared/fixtures/saml/okta-2017-encrypted-assertion/idp-cert.pem?raw';
-import oktaResponse from '../../../shared/fixtures/saml/okta-2017-encrypted-assertion/response.b64?raw';
-import oktaSpCert from '../../../shared/fixtures/saml/okta-2017-encrypted-assertion/sp-encryption-cert.pem?raw';
-import oktaSpKey from '../../../shared/fixtures/saml/okta-2017-encrypted-assertion/sp-encryption-key.pem?raw';
+import entraCert from '../fixtures/saml/entra-id-2023-signed-assertion/idp-cert.pem?raw';
+import entraMetadata from '../fixtures/saml/entra-id-2023-signed-assertion/idp-metadata.xml?raw';
+import entraResponse from '../fixtures/saml/entra-id-2023-signed-assertion/response.b64?raw';
+import oktaCert from '../fixtures/saml/okta-2017-encrypted-assertion/idp-cert.pem?raw';
+import oktaResponse from '../fixtures/saml/okta-2017-encrypted-assertion/response.b64?raw';
+import oktaSpCert from '../fixtures/saml/okta-2017-encrypted-assertion/sp-encryption-cert.pem?raw';
+import oktaSpKey from '../fixtures/saml/okta-2017-encrypted-assertion/sp-encryption-key.pem?raw';
 
 /** The NameID, or the whole refusal so that a failure explains itself. */
 const nameIdOf = (result: VerifyResult): unknown => (result.ok ? result.assertion.nameId : result);
