@@ -51,12 +51,13 @@ export const refuseNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
     const length = c.req.header('Content-Length');
-    const hasBody = length === undefined ? c.req.raw.body !== null : length !== '0';
+    // A POST without a body (`curl -XPOST url`) may still arrive as an empty stream: read it (the body
+    // limit ran first, and hono caches the text for the validator) rather than guess from headers.
+    const hasBody = length === '0' || c.req.raw.body === null ? false : (await c.req.text()) !== '';
     const type = c.req.header('Content-Type') ?? '';
     if (hasBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
       return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
     }
-    // Read once here; hono caches it for the validator.
     if (hasBody && jsonHasNul(await c.req.text())) {
       return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
     }
