@@ -35,6 +35,11 @@ const EnvSchema = v.object({
     '3000',
   ),
   DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// URL'))),
+  /** How long the Node server waits for an unreachable DATABASE_URL at start (containers start out of order). */
+  DATABASE_RETRY_SECONDS: v.optional(
+    v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be a number of seconds (0-9999)'), v.transform(Number)),
+    '30',
+  ),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), './.data'),
   PUBLIC_URL: v.optional(origin),
   OPERATOR_TOKEN: v.optional(secret('OPERATOR_TOKEN')),

@@ -7,21 +7,43 @@ import type { AppConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
+import { lockDataDir, StartupError, withDatabaseRetries } from './node/startup.js';
 import type { DatabaseHandle } from './store/db.js';
 import { migrateDatabase } from './store/migrate.js';
 import { openPostgres } from './store/postgres.js';
 
 function log(msg: string, extra: Record<string, unknown> = {}) {
-  console.log(JSON.stringify({ level: 'info', msg, ...extra }));
+  console.log(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg, ...extra }));
 }
 
-async function openDatabase(databaseUrl: string | undefined, dataDir: string): Promise<DatabaseHandle> {
-  if (databaseUrl) return openPostgres(databaseUrl);
+/** Opens and migrates the database: postgres.js (retried while it comes up) or PGlite behind a DATA_DIR lock. */
+async function openDatabase(databaseUrl: string | undefined, dataDir: string, retrySeconds: number): Promise<DatabaseHandle> {
+  if (databaseUrl) {
+    const handle = openPostgres(databaseUrl);
+    try {
+      await withDatabaseRetries(databaseUrl, retrySeconds, () => migrateDatabase(handle), (line) =>
+        console.error(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: line })),
+      );
+    } catch (error) {
+      await handle.close().catch(() => {});
+      throw error;
+    }
+    return handle;
+  }
   const dir = resolve(dataDir, 'pglite');
   await mkdir(dir, { recursive: true });
-  // Imported only here, so nothing else ever loads PGlite.
-  const { openPglite } = await import('./store/pglite.js');
-  return openPglite(dir);
+  // Before PGlite touches the folder: a second process on it would lose acknowledged writes.
+  const release = await lockDataDir(resolve(dataDir));
+  try {
+    // Imported only here, so nothing else ever loads PGlite.
+    const { openPglite } = await import('./store/pglite.js');
+    const handle = await openPglite(dir);
+    await migrateDatabase(handle);
+    return { ...handle, close: () => handle.close().finally(release) };
+  } catch (error) {
+    await release();
+    throw error;
+  }
 }
 
 async function main() {
@@ -44,8 +66,7 @@ async function main() {
   };
 
   const started = performance.now();
-  const database = await openDatabase(env.DATABASE_URL, env.DATA_DIR);
-  await migrateDatabase(database);
+  const database = await openDatabase(env.DATABASE_URL, env.DATA_DIR, env.DATABASE_RETRY_SECONDS);
   log('database ready', {
     database: database.kind,
     location: database.kind === 'pglite' ? join(resolve(env.DATA_DIR), 'pglite') : 'DATABASE_URL',
@@ -96,7 +117,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(error.message);
   } else {
     console.error(JSON.stringify({ level: 'error', msg: 'failed to start', error: String((error as Error)?.stack ?? error) }));

@@ -86,14 +86,17 @@ describe('the development demo', () => {
 
   it('is not served in production', async () => {
     const port = await freePort();
+    // Its own DATA_DIR: the demo server above still holds its folder's lock while it runs.
+    const prodDir = await mkdtemp(join(tmpdir(), 'bridge-demo-prod-'));
     const prod = await start(
-      { NODE_ENV: 'production', DATA_DIR: dataDir, OPERATOR_TOKEN: 'p'.repeat(40), SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: `http://127.0.0.1:${port}` },
+      { NODE_ENV: 'production', DATA_DIR: prodDir, OPERATOR_TOKEN: 'p'.repeat(40), SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: `http://127.0.0.1:${port}` },
       port,
     );
     try {
       expect((await fetch(`${prod.base}/dev/idp`)).status).toBe(404);
     } finally {
       await stop(prod);
+      await rm(prodDir, { recursive: true, force: true });
     }
   }, 90_000);
 });

@@ -7,7 +7,7 @@ import { errorResponse } from '../errors.js';
 
 export type LogSink = (line: Record<string, unknown>) => void;
 
-export const jsonLogSink: LogSink = (line) => console.log(JSON.stringify(line));
+export const jsonLogSink: LogSink = (line) => console.log(JSON.stringify({ time: new Date().toISOString(), ...line }));
 
 /** Logs method, route pattern (never the raw path: invitation tokens live in paths), status and duration. */
 export function requestLog(sink: LogSink | null): MiddlewareHandler<AppEnv> {
