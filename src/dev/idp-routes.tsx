@@ -10,16 +10,59 @@ import { spUrls } from '../services/saml-connection.js';
 import type { Demo } from './demo.js';
 import { signDevResponse } from './sign-response.js';
 
+const CSS = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
+input,button{font:inherit;padding:.3rem .5rem;max-width:100%;box-sizing:border-box}
+code{background:#eef1f4;padding:0 .25rem;border-radius:4px;overflow-wrap:anywhere}
+p,li{overflow-wrap:break-word}
+.note{color:#57606a;font-size:.9rem}
+ul.people{list-style:none;padding:0;margin:1rem 0}
+ul.people li{border:1px solid #d0d7de;border-radius:8px;padding:.6rem .9rem;margin:.6rem 0}
+ul.people form{margin:.4rem 0 0}
+.who{font-weight:600}`;
+
 const page = (title: string, body: unknown) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{title}</title>
-      <style>{'body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5} input,button{font:inherit;padding:.3rem .5rem} .note{color:#57606a;font-size:.9rem}'}</style>
+      <style>{CSS}</style>
     </head>
     <body>{body}</body>
   </html>
 );
+
+/** The demo's people (see ./demo.ts), and what signing in as each of them shows. */
+const PEOPLE: readonly { email: string; role: string; shows: string }[] = [
+  {
+    email: 'jon.smith@decorumsoft.com',
+    role: 'Confirmed user',
+    shows:
+      'He accepted his invitation, so he signs in to his existing account (workspace Main, permission set Members). ' +
+      'He is also the confirmed user who makes @decorumsoft.com eligible for automatic provisioning.',
+  },
+  {
+    email: 'jane.smith@decorumsoft.com',
+    role: 'Just-in-time provisioning',
+    shows:
+      'She has no account yet. Her domain already has a confirmed user and JIT is on, so her first IdP-initiated sign-in ' +
+      'creates her account in the defaults, and the landing page says it was just created. Later sign-ins just sign her in.',
+  },
+  {
+    email: 'jon.smith@decorumsoft.eu',
+    role: 'Refused',
+    shows:
+      'No confirmed user of the company has an @decorumsoft.eu address, so that domain is not eligible for an automatic account: ' +
+      'the refusal page names the reason (domain_not_eligible) and what to tell the admin.',
+  },
+  {
+    email: 'admin@decorumsoft.com',
+    role: 'The company admin',
+    shows:
+      'Her permission set (Admins) holds admin, so the landing page links the admin page (/admin): automatic provisioning, ' +
+      'SAML setup, directory sync, explain a sign-in and the audit log.',
+  },
+];
 
 /** The ID of an HTTP-Redirect AuthnRequest, when it is one (deflated, base64). */
 function requestIdOf(samlRequest: string | undefined): string | null {
@@ -43,8 +86,28 @@ export function devIdpRoutes(demo: Demo) {
           <>
             <h1>Test identity provider</h1>
             <p>
-              Sign in to <strong>Decorumsoft (demo)</strong> as anyone. <code>jon.smith@decorumsoft.com</code> is a confirmed user, so
-              any <code>@decorumsoft.com</code> address gets an account just in time; <code>@decorumsoft.eu</code> does not.
+              Sign in to <strong>Decorumsoft (demo)</strong> as anyone: this page signs a real SAML Response for the email you choose and
+              your browser posts it to the company’s ACS, as an identity provider’s portal does.
+            </p>
+            <h2>The demo’s people</h2>
+            <ul class="people">
+              {PEOPLE.map((p) => (
+                <li>
+                  <span class="who">{p.role}:</span> <code>{p.email}</code>
+                  <br />
+                  {p.shows}
+                  <form method="post" action="/dev/idp/sign-in">
+                    <input type="hidden" name="email" value={p.email} />
+                    <input type="hidden" name="inResponseTo" value={requestId ?? ''} />
+                    <input type="hidden" name="relayState" value={relayState} />
+                    <button type="submit">Sign in as {p.email}</button>
+                  </form>
+                </li>
+              ))}
+            </ul>
+            <h2>Anyone else</h2>
+            <p>
+              Any other <code>@decorumsoft.com</code> address gets an account just in time, like Jane; any other domain is refused.
             </p>
             <form method="post" action="/dev/idp/sign-in">
               <p>

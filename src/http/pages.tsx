@@ -1,4 +1,4 @@
-/** The few HTML pages a person sees: the refusal page and the signed-in landing page (hono/jsx). */
+/** The few HTML pages a person sees: the refusal page and the landing page, signed in or not (hono/jsx). */
 import type { Child } from 'hono/jsx';
 import { explainReason, isReasonCode } from '../core/reasons.js';
 
@@ -11,7 +11,11 @@ function Layout(props: { title: string; children: Child }) {
         <title>{props.title}</title>
         <style>{`body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
 .box{border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.25rem;background:#f6f8fa}
-code{background:#eef1f4;padding:0 .25rem;border-radius:4px}`}</style>
+code{background:#eef1f4;padding:0 .25rem;border-radius:4px;overflow-wrap:anywhere}
+p,li{overflow-wrap:break-word}
+.new{border-color:#1a7f37;background:#dafbe1}
+a.go{display:inline-block;padding:.4rem .9rem;border-radius:6px;background:#1f883d;color:#fff;font-weight:600;text-decoration:none}
+button{font:inherit;padding:.4rem .9rem}`}</style>
       </head>
       <body>{props.children}</body>
     </html>
@@ -52,14 +56,47 @@ export function RefusalPage(props: RefusalProps) {
   );
 }
 
-export function SignedInPage(props: { email: string; workspace: string | null; companyName: string | null }) {
+export interface SignedInProps {
+  email: string;
+  workspace: string | null;
+  companyName: string;
+  permissionSet: string | null;
+  /** This session's sign-in created the account (JIT). */
+  accountJustCreated: boolean;
+  /** The permission set holds `admin`: link the admin page. */
+  isAdmin: boolean;
+}
+
+export function SignedInPage(props: SignedInProps) {
   return (
     <Layout title="Signed in">
       <h1>You are signed in</h1>
+      {props.accountJustCreated ? (
+        <div class="box new" id="account-created" role="status">
+          <p>
+            <strong>Your account was just created.</strong> This was your first sign-in to <strong>{props.companyName}</strong>, so an
+            account was made for you from your identity provider’s sign-in
+            {props.workspace ? <>, in the workspace <strong>{props.workspace}</strong></> : null}
+            {props.permissionSet ? <> with the permission set <strong>{props.permissionSet}</strong></> : null}. Next time you sign in
+            the same way, you land in it directly.
+          </p>
+        </div>
+      ) : null}
       <p>
-        Signed in as <strong>{props.email}</strong>
+        Signed in as <strong>{props.email}</strong> at <strong>{props.companyName}</strong>
         {props.workspace ? <> in the workspace <strong>{props.workspace}</strong></> : null}.
       </p>
+      {props.isAdmin ? (
+        <div id="admin-link">
+          <p>
+            You are an admin of {props.companyName}. Its settings (SAML single sign-on, automatic user provisioning, directory sync) and
+            its audit log are on the admin page.
+          </p>
+          <p>
+            <a class="go" href="/admin">Open the admin page</a>
+          </p>
+        </div>
+      ) : null}
       <form method="post" action="/logout">
         <button type="submit">Sign out</button>
       </form>

@@ -50,6 +50,19 @@ export async function resolveSession(deps: ServiceDeps, token: string): Promise<
   return { session, company, user, membership: membership ?? null, workspace, permissionSet };
 }
 
+/**
+ * Whether this session is the one whose sign-in just created the account (JIT provisioning), decided
+ * from what is stored, so that every instance sharing the database answers alike. The JIT account, its
+ * membership and its first session are inserted in one transaction, and both `created_at` columns
+ * default to PostgreSQL's now(), which is the transaction's start time: the two are equal for that
+ * session only. Any later sign-in, and an invited or directory-provisioned account, starts in another
+ * transaction. (Read as JS dates, to the millisecond: two first sign-ins of one person racing, both
+ * begun within the same millisecond, would both say so; the loser signs in to the winner's account.)
+ */
+export function isAccountsFirstSession(signedIn: Pick<SignedInUser, 'session' | 'user'>): boolean {
+  return signedIn.user.provisionedBy === 'jit' && signedIn.session.createdAt.getTime() === signedIn.user.createdAt.getTime();
+}
+
 export async function endSession(deps: ServiceDeps, token: string): Promise<void> {
   const found = await resolveSession(deps, token);
   if (found) await revokeSession(deps.db, found.session.id, deps.now());

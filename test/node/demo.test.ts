@@ -33,10 +33,35 @@ async function signInThroughTestIdp(email: string) {
 }
 
 describe('the development demo', () => {
-  it('serves the test IdP page', async () => {
+  it('serves the test IdP page: a viewport tag, and each demo person with what signing in as them shows', async () => {
     const res = await fetch(`${server.base}/dev/idp`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain('Test identity provider');
+    const html = await res.text();
+    expect(html).toContain('Test identity provider');
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1"/>');
+    const people = [...html.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' '));
+    const about = (email: string) => people.find((p) => p.includes(`Sign in as ${email}`)) ?? '';
+    expect(about('jon.smith@decorumsoft.com')).toMatch(/Confirmed user.*existing account/);
+    expect(about('jane.smith@decorumsoft.com')).toMatch(/Just-in-time provisioning.*creates her account.*just created/);
+    expect(about('jon.smith@decorumsoft.eu')).toMatch(/Refused.*not eligible.*domain_not_eligible/);
+    expect(about('admin@decorumsoft.com')).toMatch(/admin.*admin page \(\/admin\)/);
+  });
+
+  it("signs the admin in with the admin's own button, and the landing page links the admin page", async () => {
+    const idpPage = await (await fetch(`${server.base}/dev/idp`)).text();
+    const item = [...idpPage.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!).find((li) => li.includes('Sign in as admin@decorumsoft.com'))!;
+    expect(/<form method="post" action="([^"]+)"/.exec(item)?.[1]).toBe('/dev/idp/sign-in');
+    const fields = new URLSearchParams([...item.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as [string, string]));
+    expect(fields.get('email')).toBe('admin@decorumsoft.com');
+    const signed = await (await fetch(`${server.base}/dev/idp/sign-in`, { method: 'POST', body: fields })).text();
+    const action = /<form method="post" action="([^"]+)"/.exec(signed)![1]!;
+    const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(signed)![1]!;
+    const acs = await fetch(action, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ SAMLResponse: samlResponse }) });
+    expect(acs.status).toBe(303);
+    const cookie = acs.headers.get('set-cookie')!.split(';')[0]!;
+    const landing = await (await fetch(`${server.base}/`, { headers: { Cookie: cookie } })).text();
+    expect(landing).toContain('href="/admin"');
+    expect(landing).not.toContain('Your account was just created');
   });
 
   it('provisions jane.smith@decorumsoft.com just in time and refuses jon.smith@decorumsoft.eu', async () => {
@@ -45,6 +70,9 @@ describe('the development demo', () => {
     const cookie = jane.headers.get('set-cookie')!.split(';')[0]!;
     const me = (await (await fetch(`${server.base}/api/me`, { headers: { Cookie: cookie } })).json()) as any;
     expect(me.user).toMatchObject({ email: 'jane.smith@decorumsoft.com', provisionedBy: 'jit', firstName: 'Jane', lastName: 'Smith' });
+    const landing = await (await fetch(`${server.base}/`, { headers: { Cookie: cookie } })).text();
+    expect(landing).toContain('Your account was just created.');
+    expect(landing).not.toContain('href="/admin"');
 
     const eu = await signInThroughTestIdp('jon.smith@decorumsoft.eu');
     expect(eu.status).toBe(403);

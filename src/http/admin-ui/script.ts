@@ -67,9 +67,13 @@ export const ADMIN_SCRIPT = String.raw`
     return isNaN(d.getTime()) ? String(iso) : d.toLocaleString();
   }
 
-  /** A table from column headers and rows of cells (strings or nodes). */
+  /** A table from column headers and rows of cells (strings or nodes), in a box that scrolls sideways on a narrow screen. */
   function table(caption, headers, rows) {
-    var t = el('table');
+    var box = el('div', null, 'scroll');
+    box.tabIndex = 0;
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', caption);
+    var t = box.appendChild(el('table'));
     t.appendChild(el('caption', caption)).className = 'hint';
     var tr = el('tr');
     headers.forEach(function (h) { var th = el('th', h); th.scope = 'col'; tr.appendChild(th); });
@@ -82,7 +86,7 @@ export const ADMIN_SCRIPT = String.raw`
         if (c instanceof Node) td.appendChild(c); else td.textContent = c === null || c === undefined ? '' : String(c);
       });
     });
-    return t;
+    return box;
   }
 
   function fill(id, nodes) {

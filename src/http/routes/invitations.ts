@@ -22,7 +22,7 @@ export const invitationRoutes = new Hono<AppEnv>()
       return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Accept your invitation</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto">
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem">
 <h1>Accept your invitation</h1>
 <p>Confirm your account to start using the dashboard.</p>
 <form method="post"><button type="submit">Confirm my account</button></form>
@@ -42,8 +42,9 @@ export const invitationRoutes = new Hono<AppEnv>()
       const user = await acceptInvitation(c.get('deps'), c.req.valid('param').token);
       const body = presentUser(user, user.memberships);
       if (c.req.header('Accept')?.includes('text/html')) {
-        return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account confirmed</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto">
+        return c.html(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Account confirmed</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem; overflow-wrap: anywhere">
 <h1>Your account is confirmed</h1><p>${user.email} can now sign in.</p></body></html>`);
       }
       return c.json(body, 200);

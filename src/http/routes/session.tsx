@@ -2,9 +2,10 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import * as v from 'valibot';
-import { endSession, resolveSession } from '../../services/sessions.js';
+import { endSession, isAccountsFirstSession, resolveSession } from '../../services/sessions.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
+import { ADMIN_PERMISSION } from '../middleware/auth.js';
 import { describe } from '../openapi-helpers.js';
 import { SignedInPage, SignedOutPage } from '../pages.js';
 import { presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
@@ -62,6 +63,15 @@ export const sessionRoutes = new Hono<AppEnv>()
       const me = token ? await resolveSession(c.get('deps'), token) : null;
       c.header('Cache-Control', 'no-store');
       if (!me) return c.html(<SignedOutPage />);
-      return c.html(<SignedInPage email={me.user.email} workspace={me.workspace?.name ?? null} companyName={me.company.name} />);
+      return c.html(
+        <SignedInPage
+          email={me.user.email}
+          workspace={me.workspace?.name ?? null}
+          companyName={me.company.name}
+          permissionSet={me.permissionSet?.name ?? null}
+          accountJustCreated={isAccountsFirstSession(me)}
+          isAdmin={me.permissionSet?.permissions.includes(ADMIN_PERMISSION) ?? false}
+        />,
+      );
     },
   );
