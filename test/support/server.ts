@@ -1,4 +1,7 @@
-/** Runs the real Node entry point (src/node.ts, as `npm start` does) on a free loopback port. */
+/**
+ * Runs the real Node entry point on a free loopback port: src/node.ts as `npm start` does, or, with
+ * `command`, anything else (the built bundle, `npm run start:prod`) from any working directory.
+ */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -25,10 +28,19 @@ export interface Running {
   base: string;
 }
 
-export async function start(env: Record<string, string>, port: number): Promise<Running> {
+export const projectRoot = root;
+
+export interface StartOptions {
+  /** The program and its arguments; default `tsx src/node.ts`. */
+  command?: [string, ...string[]];
+  cwd?: string;
+}
+
+export async function start(env: Record<string, string>, port: number, options: StartOptions = {}): Promise<Running> {
   let output = '';
-  const child = spawn(tsx, ['src/node.ts'], {
-    cwd: root,
+  const [program, ...args] = options.command ?? [tsx, 'src/node.ts'];
+  const child = spawn(program, args, {
+    cwd: options.cwd ?? root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
