@@ -1,6 +1,6 @@
 /**
  * The README's curl tour, run as written: its shell block is read from README.md and run by bash
- * against the real server (`npm start`'s entry point) on an empty DATA_DIR. A README command that
+ * against the real server started by `npm start`, as the README says, on an empty DATA_DIR. A README command that
  * breaks breaks this test.
  */
 import { execFile } from 'node:child_process';
@@ -37,7 +37,9 @@ describe('README tour', () => {
     const cwd = await mkdtemp(join(tmpdir(), 'bridge-tour-'));
     dirs.push(cwd);
     const port = await freePort();
-    const server = await start({ DATA_DIR: join(cwd, '.data'), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO: 'off' }, port);
+    const server = await start({ DATA_DIR: join(cwd, '.data'), PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO: 'off' }, port, {
+      command: ['npm', 'start', '--silent'],
+    });
     try {
       const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block], {
         cwd,
