@@ -2,52 +2,81 @@
  * Start-up guards of the Node server: a DATA_DIR lock taken before the embedded database is opened,
  * and a plain one-line account of why DATABASE_URL cannot be used, with retries while it comes up.
  */
-import { open, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class StartupError extends Error {}
 
-function alive(pid: number): boolean {
+/**
+ * Whether `pid` is a live process that could be a server holding the lock. On Linux a pid reused by
+ * an unrelated program (after a reboot or a container restart) does not count: its command line must
+ * name node.
+ */
+async function aliveServer(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => null);
+  return cmdline === null || /node/i.test(cmdline);
 }
+
+const ownerOf = async (path: string) => Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
 
 /**
  * Takes `DATA_DIR/pglite.lock` for this process. A lock whose process is still alive refuses the
  * start (PGlite is single-process: two writers would lose each other's acknowledged writes); a lock
  * left by a killed process is taken over. Returns the release function.
+ *
+ * Written by hand because Node has no advisory file lock (flock) and the lock packages available
+ * rely on the same pid-file idea. Both steps are atomic, so two servers starting together on one
+ * folder cannot both win: the lock appears with its content already in it (a hard link of a file
+ * written beforehand, which fails if the lock exists), and a stale lock is moved aside by rename
+ * and checked afterwards, so a lock another starter just took is put back instead of being lost.
  */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   const path = join(dataDir, 'pglite.lock');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const handle = await open(path, 'wx');
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      return async () => {
-        const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-        if (owner === process.pid) await rm(path, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  const mine = `${path}.${process.pid}.${randomUUID()}`;
+  await writeFile(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await link(mine, path);
+        return async () => {
+          if ((await ownerOf(path)) === process.pid) await rm(path, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const owner = await ownerOf(path);
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && (await aliveServer(owner))) {
+        throw new StartupError(
+          `DATA_DIR ${dataDir} is in use by another running server (process ${owner}). ` +
+            'Stop it first, or give this one another DATA_DIR (or a DATABASE_URL).',
+        );
+      }
+      // Stale: its process is gone. Move it aside, then make sure what was moved is that stale lock.
+      const aside = `${mine}.stale`;
+      try {
+        await rename(path, aside);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // another starter moved it
+        throw error;
+      }
+      const moved = await ownerOf(aside);
+      if (moved !== owner && Number.isInteger(moved) && (await aliveServer(moved))) {
+        // A live lock taken in between: give it back (a failure means yet another one is in place).
+        await link(aside, path).catch(() => {});
+      }
+      await rm(aside, { force: true });
     }
-    const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-      throw new StartupError(
-        `DATA_DIR ${dataDir} is in use by another running server (process ${owner}). ` +
-          'Stop it first, or give this one another DATA_DIR (or a DATABASE_URL).',
-      );
-    }
-    // Stale: its process is gone. Remove it and try again (another starter may win the race).
-    await rm(path, { force: true });
+    throw new StartupError(`DATA_DIR ${dataDir}: could not take ${path} (too many servers starting at once?)`);
+  } finally {
+    await rm(mine, { force: true });
   }
-  await writeFile(path, `${process.pid}\n`);
-  return async () => rm(path, { force: true });
 }
 
 const CAUSES: Record<string, string> = {
