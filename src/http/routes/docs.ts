@@ -30,8 +30,12 @@ function newNonce(): string {
  * allows, and why, beyond `default-src 'none'`:
  * - script-src 'self' + nonce: the Scalar script from /docs/scalar.js and the one inline call that
  *   starts it (nonced). No 'unsafe-inline', no 'unsafe-eval', no other host.
- * - style-src 'self' + nonce: the inline theme and the stylesheet Scalar injects (it reads the nonce
- *   from <meta property="csp-nonce">).
+ * - style-src 'self' 'unsafe-inline': Scalar's components inject <style> elements and style attributes
+ *   without a nonce (Chromium reports both style-src-elem and style-src-attr violations otherwise, and
+ *   a nonce would switch 'unsafe-inline' off). Styles cannot run code, and the page shows only our own
+ *   document. Scripts stay strict: the one relaxation that matters would be there, and it is not.
+ * - No 'unsafe-eval': the bundle's only eval is a feature probe (`Function('')` in a try/catch, in its
+ *   schema library), which falls back to code without eval.
  * - connect-src 'self': Scalar fetches /openapi.json, and its "test request" client may call this API.
  * - img-src/font-src 'self' data:: icons and images Scalar inlines as data: URLs (default fonts are off).
  * - form-action/base-uri 'none', frame-ancestors 'none': nothing to post, no <base>, no framing.
@@ -40,7 +44,7 @@ function referencePolicy(nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'self' 'nonce-${nonce}'`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    "style-src 'self' 'unsafe-inline'",
     "connect-src 'self'",
     "img-src 'self' data:",
     "font-src 'self' data:",
@@ -73,6 +77,9 @@ export function docsRoutes(script: ApiReferenceScript | undefined) {
           telemetry: false,
           agent: { disabled: true },
           mcp: { disabled: true },
+          // Its share/deploy tools talk to Scalar's hosted service; readers want every operation in sight.
+          showDeveloperTools: 'never',
+          defaultOpenAllTags: true,
         } as Parameters<typeof Scalar>[0]);
         // Scalar's handler is typed for a plain Env; it only reads the request and answers with c.html().
         return render(c as unknown as Parameters<typeof render>[0], async () => {});
