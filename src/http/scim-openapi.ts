@@ -100,12 +100,14 @@ const ScimUser: JsonSchema = {
   type: 'object',
   description:
     'A SCIM User (RFC 7643 §4.1, with the optional enterprise extension §4.3). `userName` is required. Read-only attributes ' +
-    '(`id`, `meta`, `groups`) and `password` are ignored in requests; unknown attributes are dropped; `active` defaults to true.',
+    '(`id`, `meta`, `groups`) and `password` are ignored in requests; unknown attributes are dropped; `active` defaults to true. ' +
+    'Responses carry no `groups`: membership is listed by /Groups.',
   required: ['userName'],
   properties: {
     schemas: schemasProperty('Schema URIs of the resource; not enforced in requests.', [SCHEMA_USER, SCHEMA_ENTERPRISE_USER]),
     ...common,
-    ...propertiesOf(USER_SCHEMA.attributes),
+    // `groups` is in the schema (readOnly) but never rendered: group membership is read from /Groups.
+    ...propertiesOf(USER_SCHEMA.attributes.filter((definition) => definition.name !== 'groups')),
     [SCHEMA_ENTERPRISE_USER]: {
       type: 'object',
       description: ENTERPRISE_USER_SCHEMA.description,
