@@ -73,4 +73,16 @@ describe('GET /docs', () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.message).toMatch(/static assets/);
   });
+
+  it('answers a clear 404, not a 500, when the script cannot be read', async () => {
+    const broken = createApp({
+      config: testConfig,
+      database: { kind: 'postgres', db: {} as Db },
+      log: null,
+      apiReferenceScript: () => Promise.reject(new Error('ENOENT')),
+    });
+    const res = await broken.request('/docs/scalar.js');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/npm ci/);
+  });
 });

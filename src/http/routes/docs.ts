@@ -67,6 +67,8 @@ export function docsRoutes(script: ApiReferenceScript | undefined) {
       async (c) => {
         const nonce = newNonce();
         c.header('Content-Security-Policy', referencePolicy(nonce));
+        // A nonce is good for one response only.
+        c.header('Cache-Control', 'no-store');
         const render = Scalar({
           url: '/openapi.json',
           cdn: API_REFERENCE_SCRIPT_PATH,
@@ -95,7 +97,15 @@ export function docsRoutes(script: ApiReferenceScript | undefined) {
             message: 'The API reference script is served from the static assets of the Worker: build them with `npm run build:docs-assets` before deploying.',
           });
         }
-        const body = await script();
+        let body: Uint8Array;
+        try {
+          body = await script();
+        } catch {
+          return errorResponse(c, 404, {
+            code: 'not_found',
+            message: 'The API reference script could not be read: reinstall the dependencies (npm ci), @scalar/api-reference ships it.',
+          });
+        }
         return c.body(body as Uint8Array<ArrayBuffer>, 200, {
           'Content-Type': 'text/javascript; charset=utf-8',
           'Cache-Control': 'public, max-age=3600',
