@@ -21,6 +21,10 @@ import { samlRoutes } from './http/routes/saml.js';
 import { scimRoutes } from './http/routes/scim.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { adminUiRoutes } from './http/admin-ui/routes.js';
+import { docsRoutes } from './http/routes/docs.js';
+import type { ApiReferenceScript } from './http/routes/docs.js';
+import { securitySchemes } from './http/openapi-helpers.js';
+import { scimComponentSchemas, scimTokenScheme } from './http/scim-openapi.js';
 import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
 import { operatorRoutes } from './http/routes/operator.js';
@@ -37,6 +41,11 @@ export interface AppOptions {
   extraRoutes?: Hono<AppEnv>;
   /** See ServiceDeps.purgeEvery. */
   purgeEvery?: number;
+  /**
+   * The Scalar script behind GET /docs/scalar.js (Node reads it from node_modules). Without it that
+   * route answers 404: a Worker serves the file from its static assets instead (too big to bundle).
+   */
+  apiReferenceScript?: ApiReferenceScript;
 }
 
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
@@ -89,6 +98,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', sessionRoutes);
   app.route('/', adminUiRoutes);
   app.route('/invitations', invitationRoutes);
+  app.route('/', docsRoutes(options.apiReferenceScript));
 
   if (options.extraRoutes) app.route('/', options.extraRoutes);
 
@@ -103,11 +113,19 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           description: 'IdP-initiated SAML sign-in, just-in-time provisioning under strict rules, and SCIM 2.0 directory sync.',
         },
         servers: [{ url: config.publicUrl }],
+        tags: [
+          { name: 'Health', description: 'Liveness and readiness' },
+          { name: 'Operator', description: 'Support and onboarding, with OPERATOR_TOKEN' },
+          { name: 'Company admin', description: "A company's own administration: API key, or an admin's session" },
+          { name: 'SAML', description: 'Browser and IdP facing SAML endpoints' },
+          { name: 'SCIM 2.0', description: "RFC 7644 directory sync for the company's IdP, with the company's SCIM token" },
+          { name: 'Session', description: 'The signed-in person' },
+          { name: 'Invitations', description: "The invitee's side" },
+          { name: 'Documentation', description: 'This reference' },
+        ],
         components: {
-          securitySchemes: {
-            operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN from the environment' },
-            companyApiKey: { type: 'http', scheme: 'bearer', description: 'A company admin API key' },
-          },
+          securitySchemes: { ...securitySchemes, scimToken: scimTokenScheme },
+          schemas: scimComponentSchemas,
         },
       },
     }),

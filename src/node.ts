@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
+import { nodeApiReferenceScript } from './node/api-reference-script.js';
 import type { AppConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
 import { jsonLogSink } from './http/middleware/request.js';
@@ -105,6 +106,7 @@ async function main() {
     database: { kind: database.kind, db: database.db },
     log: env.LOG_LEVEL === 'silent' ? null : jsonLogSink,
     ...(extraRoutes ? { extraRoutes } : {}),
+    apiReferenceScript: nodeApiReferenceScript,
   });
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });

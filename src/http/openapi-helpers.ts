@@ -3,7 +3,17 @@ import type { GenericSchema } from 'valibot';
 import { describeRoute, resolver } from 'hono-openapi';
 import { ErrorBody } from './schemas.js';
 
-type Responses = Record<number, { description: string; schema?: GenericSchema }>;
+type Operation = Parameters<typeof describeRoute>[0];
+
+interface ResponseSpec {
+  description: string;
+  /** A JSON body (application/json), as a valibot schema. */
+  schema?: GenericSchema;
+  /** Any other body: its media type (the body is described as a string). */
+  mediaType?: 'text/html' | 'application/samlmetadata+xml' | 'text/javascript';
+  headers?: Record<string, { description: string }>;
+}
+type Responses = Record<number, ResponseSpec>;
 
 const errorResponses: Record<number, string> = {
   400: 'Invalid input',
@@ -16,21 +26,65 @@ const errorResponses: Record<number, string> = {
 };
 
 /**
- * Describes a route: summary, tag, security scheme and responses. Error statuses listed in `errors`
- * are documented with the common error body.
+ * Who may call a route, as OpenAPI security requirements (alternatives, any one suffices):
+ * - companyAdmin: a company API key, or the session cookie of a signed-in admin (the admin page calls
+ *   the same JSON API with its cookie);
+ * - optionalSession: works without a session too (it then does less, e.g. logout only clears the cookie).
+ */
+export type Security = 'operator' | 'companyApiKey' | 'companyAdmin' | 'session' | 'optionalSession' | 'none';
+
+const requirements: Record<Security, Record<string, string[]>[]> = {
+  operator: [{ operator: [] }],
+  companyApiKey: [{ companyApiKey: [] }],
+  companyAdmin: [{ companyApiKey: [] }, { session: [] }],
+  session: [{ session: [] }],
+  optionalSession: [{ session: [] }, {}],
+  none: [],
+};
+
+/** The security schemes every requirement above names (components.securitySchemes). */
+export const securitySchemes = {
+  operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN from the environment' },
+  companyApiKey: { type: 'http', scheme: 'bearer', description: 'A company admin API key' },
+  session: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: '__Host-bridge_session',
+    description:
+      'The session cookie the ACS sets after a SAML sign-in: signed, HttpOnly, Secure, SameSite=Lax. Its `__Host-` prefix ' +
+      'applies when PUBLIC_URL is https (over plain http in development it is named `bridge_session`).',
+  },
+} as const;
+
+/** An HTML page, a SAML metadata document or a script: described as a string of that media type. */
+function textContent(mediaType: NonNullable<ResponseSpec['mediaType']>) {
+  return { [mediaType]: { schema: { type: 'string' as const } } };
+}
+
+/**
+ * Describes a route: a unique operationId, summary, tag, security and responses. Error statuses
+ * listed in `errors` are documented with the common JSON error body.
  */
 export function describe(options: {
+  operationId: string;
   summary: string;
+  description?: string;
   tag: string;
-  security?: 'operator' | 'companyApiKey' | 'none';
+  security?: Security;
   responses: Responses;
   errors?: number[];
+  requestBody?: Operation['requestBody'];
+  hide?: boolean;
 }) {
-  const responses: NonNullable<Parameters<typeof describeRoute>[0]['responses']> = {};
+  const responses: NonNullable<Operation['responses']> = {};
   for (const [status, r] of Object.entries(options.responses)) {
-    responses[status] = r.schema
-      ? { description: r.description, content: { 'application/json': { schema: resolver(r.schema) } } }
-      : { description: r.description };
+    const response: Record<string, unknown> = { description: r.description };
+    if (r.schema) response.content = { 'application/json': { schema: resolver(r.schema) } };
+    else if (r.mediaType) response.content = textContent(r.mediaType);
+    if (r.headers) {
+      response.headers = Object.fromEntries(Object.entries(r.headers).map(([name, h]) => [name, { description: h.description, schema: { type: 'string' } }]));
+    }
+    responses[status] = response as NonNullable<Operation['responses']>[string];
   }
   for (const status of options.errors ?? []) {
     responses[String(status)] = {
@@ -38,11 +92,18 @@ export function describe(options: {
       content: { 'application/json': { schema: resolver(ErrorBody) } },
     };
   }
-  const security = options.security ?? 'none';
-  return describeRoute({
+  const operation: Operation = {
+    operationId: options.operationId,
     summary: options.summary,
     tags: [options.tag],
-    ...(security === 'none' ? { security: [] } : { security: [{ [security]: [] }] }),
+    security: requirements[options.security ?? 'none'],
     responses,
-  });
+  };
+  if (options.description !== undefined) operation.description = options.description;
+  if (options.requestBody !== undefined) operation.requestBody = options.requestBody;
+  if (options.hide) operation.hide = true;
+  return describeRoute(operation);
 }
+
+/** The 400 every route can answer: the app refuses URLs containing a NUL character before routing. */
+export const NUL_IN_URL = { description: 'The URL contains a NUL character (%00)', schema: ErrorBody } as const;

@@ -62,6 +62,11 @@ describe('production build', () => {
       expect(await health.json()).toEqual({ status: 'ok', database: 'pglite' });
       // Production: no demo, no test IdP.
       expect((await fetch(`${server.base}/dev/idp`)).status).toBe(404);
+      // The API reference and its script, served from the bundle's node_modules.
+      expect((await fetch(`${server.base}/docs`)).status).toBe(200);
+      const script = await fetch(`${server.base}/docs/scalar.js`);
+      expect(script.status).toBe(200);
+      expect(script.headers.get('content-type')).toContain('javascript');
       // SIGTERM to npm reaches the server itself (the script execs node): it shuts down cleanly,
       // npm exits 0, and nothing is left listening.
       expect(await stop(server)).toBe(0);

@@ -42,11 +42,13 @@ export const adminUiRoutes = new Hono<AppEnv>().get(
   '/admin',
   describe({
     summary: 'Web admin page (HTML) for a signed-in company admin; 401 page when not signed in, 403 page for non-admins',
+    operationId: 'showAdminPage',
     tag: 'Session',
+    security: 'session',
     responses: {
-      200: { description: 'HTML admin page' },
-      401: { description: 'HTML page: sign in through your identity provider' },
-      403: { description: 'HTML page: admins only' },
+      200: { description: 'HTML admin page', mediaType: 'text/html' },
+      401: { description: 'HTML page: sign in through your identity provider', mediaType: 'text/html' },
+      403: { description: 'HTML page: admins only', mediaType: 'text/html' },
     },
   }),
   async (c) => {

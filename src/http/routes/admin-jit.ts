@@ -8,17 +8,19 @@ import * as s from '../schemas.js';
 import { validate } from '../validate.js';
 
 const tag = 'Company admin';
-const security = 'companyApiKey' as const;
+/** A company API key, or the session of a signed-in admin (the admin page calls this API with its cookie). */
+const security = 'companyAdmin' as const;
 
 export const adminJitRoutes = new Hono<AppEnv>()
   .get(
     '/security/jit',
-    describe({ summary: 'Automatic user provisioning settings', tag, security, responses: { 200: { description: 'Settings', schema: s.JitSettings } }, errors: [401, 404] }),
+    describe({ operationId: 'getJitSettings', summary: 'Automatic user provisioning settings', tag, security, responses: { 200: { description: 'Settings', schema: s.JitSettings } }, errors: [401, 404] }),
     async (c) => c.json(presentJitSettings(await getJitSettings(c.get('deps'), c.get('authCompanyId')))),
   )
   .put(
     '/security/jit',
     describe({
+      operationId: 'saveJitSettings',
       summary: 'Save automatic user provisioning settings (switching it off answers 403 jit_disable_requires_support)',
       tag,
       security,
@@ -34,6 +36,7 @@ export const adminJitRoutes = new Hono<AppEnv>()
   .post(
     '/jit/explain',
     describe({
+      operationId: 'explainJitDecision',
       summary: 'What would happen if this email signed in now: {decision, reason, checks}, from the same rules as the ACS',
       tag,
       security,

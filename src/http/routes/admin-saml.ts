@@ -8,7 +8,8 @@ import * as s from '../schemas.js';
 import { validate } from '../validate.js';
 
 const tag = 'Company admin';
-const security = 'companyApiKey' as const;
+/** A company API key, or the session of a signed-in admin (the admin page calls this API with its cookie). */
+const security = 'companyAdmin' as const;
 
 const SETUP_NOTES = [
   'Give your identity provider the ACS URL and the SP entity ID above, or the metadata URL.',
@@ -49,6 +50,7 @@ export const adminSamlRoutes = new Hono<AppEnv>()
   .put(
     '/saml',
     describe({
+      operationId: 'configureSamlConnection',
       summary: 'Configure SAML SSO from IdP metadata XML or {idpEntityId, ssoUrl, certificates}',
       tag,
       security,
@@ -74,7 +76,7 @@ export const adminSamlRoutes = new Hono<AppEnv>()
   )
   .get(
     '/saml',
-    describe({ summary: 'The SAML connection, with each certificate and its expiry', tag, security, responses: { 200: { description: 'Connection', schema: s.SamlConnection } }, errors: [401, 404] }),
+    describe({ operationId: 'getSamlConnection', summary: 'The SAML connection, with each certificate and its expiry', tag, security, responses: { 200: { description: 'Connection', schema: s.SamlConnection } }, errors: [401, 404] }),
     async (c) => {
       const deps = c.get('deps');
       const companyId = c.get('authCompanyId');

@@ -10,7 +10,8 @@ import * as s from '../schemas.js';
 import { validate } from '../validate.js';
 
 const tag = 'Company admin';
-const security = 'companyApiKey' as const;
+/** A company API key, or the session of a signed-in admin (the admin page calls this API with its cookie). */
+const security = 'companyAdmin' as const;
 
 const presentToken = (t: ScimToken) => ({
   id: t.id,
@@ -29,7 +30,7 @@ const presentMapping = (m: GroupMapping) => ({
 export const adminScimRoutes = new Hono<AppEnv>()
   .post(
     '/scim-tokens',
-    describe({ summary: 'Create a SCIM bearer token (shown only in this response) and get the SCIM base URL', tag, security, responses: { 201: { description: 'Created', schema: s.CreatedScimToken } }, errors: [400, 401, 404, 415] }),
+    describe({ operationId: 'createScimToken', summary: 'Create a SCIM bearer token (shown only in this response) and get the SCIM base URL', tag, security, responses: { 201: { description: 'Created', schema: s.CreatedScimToken } }, errors: [400, 401, 404, 415] }),
     validate('json', s.CreateScimTokenBody),
     async (c) => {
       const body = c.req.valid('json');
@@ -39,7 +40,7 @@ export const adminScimRoutes = new Hono<AppEnv>()
   )
   .get(
     '/scim-tokens',
-    describe({ summary: 'List SCIM tokens (never their secrets)', tag, security, responses: { 200: { description: 'Tokens', schema: s.ScimTokenList } }, errors: [401, 404] }),
+    describe({ operationId: 'listScimTokens', summary: 'List SCIM tokens (never their secrets)', tag, security, responses: { 200: { description: 'Tokens', schema: s.ScimTokenList } }, errors: [401, 404] }),
     async (c) => {
       const rows = await listCompanyScimTokens(c.get('deps'), c.get('authCompanyId'));
       return c.json({ scimTokens: rows.map(presentToken), scimBaseUrl: scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId')) });
@@ -47,7 +48,7 @@ export const adminScimRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/scim-tokens/:tokenId',
-    describe({ summary: 'Revoke a SCIM token', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [401, 404] }),
+    describe({ operationId: 'revokeScimToken', summary: 'Revoke a SCIM token', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [401, 404] }),
     validate('param', v.object({ tokenId: v.pipe(v.string(), v.maxLength(64)) })),
     async (c) => {
       await revokeCompanyScimToken(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.valid('param').tokenId);
@@ -56,12 +57,12 @@ export const adminScimRoutes = new Hono<AppEnv>()
   )
   .get(
     '/scim/group-mappings',
-    describe({ summary: 'IdP group mappings', tag, security, responses: { 200: { description: 'Mappings', schema: s.GroupMappingList } }, errors: [401, 404] }),
+    describe({ operationId: 'listGroupMappings', summary: 'IdP group mappings', tag, security, responses: { 200: { description: 'Mappings', schema: s.GroupMappingList } }, errors: [401, 404] }),
     async (c) => c.json({ groupMappings: (await companyGroupMappings(c.get('deps'), c.get('authCompanyId'))).map(presentMapping) }),
   )
   .put(
     '/scim/group-mappings/:groupId',
-    describe({ summary: "Map an IdP group to a workspace and permission set (used for its members' JIT accounts)", tag, security, responses: { 200: { description: 'Saved', schema: s.GroupMapping } }, errors: [400, 401, 404, 415] }),
+    describe({ operationId: 'saveGroupMapping', summary: "Map an IdP group to a workspace and permission set (used for its members' JIT accounts)", tag, security, responses: { 200: { description: 'Saved', schema: s.GroupMapping } }, errors: [400, 401, 404, 415] }),
     validate('param', v.object({ groupId: v.pipe(v.string(), v.maxLength(64)) })),
     validate('json', s.GroupMappingBody),
     async (c) => {
@@ -71,7 +72,7 @@ export const adminScimRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/scim/group-mappings/:groupId',
-    describe({ summary: 'Remove a group mapping', tag, security, responses: { 204: { description: 'Removed' } }, errors: [401, 404] }),
+    describe({ operationId: 'deleteGroupMapping', summary: 'Remove a group mapping', tag, security, responses: { 204: { description: 'Removed' } }, errors: [401, 404] }),
     validate('param', v.object({ groupId: v.pipe(v.string(), v.maxLength(64)) })),
     async (c) => {
       await unmapGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.valid('param').groupId);

@@ -10,12 +10,13 @@ import * as s from '../schemas.js';
 import { validate } from '../validate.js';
 
 const tag = 'Company admin';
-const security = 'companyApiKey' as const;
+/** A company API key, or the session of a signed-in admin (the admin page calls this API with its cookie). */
+const security = 'companyAdmin' as const;
 
 export const adminRoutes = new Hono<AppEnv>()
   .post(
     '/workspaces',
-    describe({ summary: 'Create a workspace', tag, security, responses: { 201: { description: 'Created', schema: s.Workspace } }, errors: [400, 401, 404, 409, 415] }),
+    describe({ operationId: 'createWorkspace', summary: 'Create a workspace', tag, security, responses: { 201: { description: 'Created', schema: s.Workspace } }, errors: [400, 401, 404, 409, 415] }),
     validate('json', s.CreateWorkspaceBody),
     async (c) => {
       const workspace = await createWorkspace(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.valid('json').name);
@@ -24,12 +25,12 @@ export const adminRoutes = new Hono<AppEnv>()
   )
   .get(
     '/workspaces',
-    describe({ summary: 'List workspaces', tag, security, responses: { 200: { description: 'Workspaces', schema: s.WorkspaceList } }, errors: [401, 404] }),
+    describe({ operationId: 'listWorkspaces', summary: 'List workspaces', tag, security, responses: { 200: { description: 'Workspaces', schema: s.WorkspaceList } }, errors: [401, 404] }),
     async (c) => c.json({ workspaces: (await listWorkspaces(c.get('deps').db, c.get('authCompanyId'))).map(presentWorkspace) }),
   )
   .post(
     '/permission-sets',
-    describe({ summary: 'Create a permission set', tag, security, responses: { 201: { description: 'Created', schema: s.PermissionSet } }, errors: [400, 401, 404, 409, 415] }),
+    describe({ operationId: 'createPermissionSet', summary: 'Create a permission set', tag, security, responses: { 201: { description: 'Created', schema: s.PermissionSet } }, errors: [400, 401, 404, 409, 415] }),
     validate('json', s.CreatePermissionSetBody),
     async (c) => {
       const set = await createPermissionSet(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.valid('json'));
@@ -38,13 +39,14 @@ export const adminRoutes = new Hono<AppEnv>()
   )
   .get(
     '/permission-sets',
-    describe({ summary: 'List permission sets', tag, security, responses: { 200: { description: 'Permission sets', schema: s.PermissionSetList } }, errors: [401, 404] }),
+    describe({ operationId: 'listPermissionSets', summary: 'List permission sets', tag, security, responses: { 200: { description: 'Permission sets', schema: s.PermissionSetList } }, errors: [401, 404] }),
     async (c) =>
       c.json({ permissionSets: (await listPermissionSets(c.get('deps').db, c.get('authCompanyId'))).map(presentPermissionSet) }),
   )
   .post(
     '/users',
     describe({
+      operationId: 'inviteCompanyUser',
       summary: 'Invite a user into a workspace with a permission set; the invitation URL confirms them',
       tag,
       security,
@@ -68,6 +70,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get(
     '/users',
     describe({
+      operationId: 'listCompanyUsers',
       summary: 'List users (optionally the one with an email), with status and how each was provisioned',
       tag,
       security,
@@ -89,6 +92,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .get(
     '/audit-events',
     describe({
+      operationId: 'listAuditEvents',
       summary: 'Audit events, newest first; pass nextCursor as cursor for the next page',
       tag,
       security,

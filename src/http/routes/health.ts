@@ -3,16 +3,17 @@ import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
-import { describe } from '../openapi-helpers.js';
+import { NUL_IN_URL, describe } from '../openapi-helpers.js';
 import * as s from '../schemas.js';
 
 export function healthRoutes(databaseKind: 'pglite' | 'postgres') {
   return new Hono<AppEnv>().get(
     '/healthz',
     describe({
+      operationId: 'getHealth',
       summary: 'Health: the app and its database answer',
       tag: 'Health',
-      responses: { 200: { description: 'Healthy', schema: s.Health }, 503: { description: 'Database unavailable', schema: s.ErrorBody } },
+      responses: { 200: { description: 'Healthy', schema: s.Health }, 400: NUL_IN_URL, 503: { description: 'Database unavailable', schema: s.ErrorBody } },
     }),
     async (c) => {
       try {

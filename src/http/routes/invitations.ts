@@ -4,7 +4,7 @@ import { html } from 'hono/html';
 import * as v from 'valibot';
 import { acceptInvitation } from '../../services/users.js';
 import type { AppEnv } from '../env.js';
-import { describe } from '../openapi-helpers.js';
+import { NUL_IN_URL, describe } from '../openapi-helpers.js';
 import { presentUser } from '../present.js';
 import * as s from '../schemas.js';
 import { validate } from '../validate.js';
@@ -15,7 +15,7 @@ const tag = 'Invitations';
 export const invitationRoutes = new Hono<AppEnv>()
   .get(
     '/:token',
-    describe({ summary: 'A page with a button that accepts the invitation', tag, responses: { 200: { description: 'HTML page' } } }),
+    describe({ operationId: 'showInvitation', summary: 'A page with a button that accepts the invitation', tag, responses: { 200: { description: 'HTML page', mediaType: 'text/html' }, 400: NUL_IN_URL } }),
     (c) => {
       // A GET never confirms: mail scanners and link previews fetch URLs on their own.
       c.header('Cache-Control', 'no-store');
@@ -32,9 +32,10 @@ export const invitationRoutes = new Hono<AppEnv>()
   .post(
     '/:token',
     describe({
+      operationId: 'acceptInvitation',
       summary: 'Accept an invitation: the user is confirmed',
       tag,
-      responses: { 200: { description: 'Confirmed', schema: s.User } },
+      responses: { 200: { description: 'Confirmed (an HTML page instead when Accept names text/html)', schema: s.User } },
       errors: [404, 410],
     }),
     validate('param', TokenParam),

@@ -37,7 +37,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   .use(requireOperator)
   .post(
     '/companies',
-    describe({ summary: 'Create a company', tag, security, responses: { 201: { description: 'Created', schema: s.Company } }, errors: [400, 401, 413, 415] }),
+    describe({ operationId: 'createCompany', summary: 'Create a company', tag, security, responses: { 201: { description: 'Created', schema: s.Company } }, errors: [400, 401, 413, 415] }),
     validate('json', s.CreateCompanyBody),
     async (c) => {
       const company = await createCompany(c.get('deps'), c.get('actor'), c.req.valid('json').name);
@@ -46,18 +46,19 @@ export const operatorRoutes = new Hono<AppEnv>()
   )
   .get(
     '/companies',
-    describe({ summary: 'List companies', tag, security, responses: { 200: { description: 'Companies', schema: s.CompanyList } }, errors: [401] }),
+    describe({ operationId: 'listCompanies', summary: 'List companies', tag, security, responses: { 200: { description: 'Companies', schema: s.CompanyList } }, errors: [401] }),
     async (c) => c.json({ companies: (await listCompanies(c.get('deps').db)).map(presentCompany) }),
   )
   .get(
     '/companies/:companyId',
-    describe({ summary: 'Get a company', tag, security, responses: { 200: { description: 'The company', schema: s.Company } }, errors: [401, 404] }),
+    describe({ operationId: 'getCompany', summary: 'Get a company', tag, security, responses: { 200: { description: 'The company', schema: s.Company } }, errors: [401, 404] }),
     validate('param', CompanyParam),
     async (c) => c.json(presentCompany(await requireCompany(c.get('deps'), c.req.valid('param').companyId))),
   )
   .post(
     '/companies/:companyId/api-keys',
     describe({
+      operationId: 'createApiKey',
       summary: 'Create a company admin API key (the key is shown only in this response)',
       tag,
       security,
@@ -74,13 +75,13 @@ export const operatorRoutes = new Hono<AppEnv>()
   )
   .get(
     '/companies/:companyId/api-keys',
-    describe({ summary: "List a company's API keys (never their secrets)", tag, security, responses: { 200: { description: 'Keys', schema: s.ApiKeyList } }, errors: [401, 404] }),
+    describe({ operationId: 'listApiKeys', summary: "List a company's API keys (never their secrets)", tag, security, responses: { 200: { description: 'Keys', schema: s.ApiKeyList } }, errors: [401, 404] }),
     validate('param', CompanyParam),
     async (c) => c.json({ apiKeys: (await listCompanyApiKeys(c.get('deps'), c.req.valid('param').companyId)).map(presentApiKey) }),
   )
   .delete(
     '/companies/:companyId/api-keys/:keyId',
-    describe({ summary: 'Revoke an API key', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [401, 404] }),
+    describe({ operationId: 'revokeApiKey', summary: 'Revoke an API key', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [401, 404] }),
     validate('param', v.object({ ...CompanyParam.entries, keyId: v.pipe(v.string(), v.maxLength(64)) })),
     async (c) => {
       const { companyId, keyId } = c.req.valid('param');
@@ -91,6 +92,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post(
     '/companies/:companyId/domain-exceptions',
     describe({
+      operationId: 'grantDomainException',
       summary: 'Grant a domain exception: the domain counts as eligible for JIT',
       tag,
       security,
@@ -112,7 +114,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   )
   .get(
     '/companies/:companyId/domain-exceptions',
-    describe({ summary: 'List domain exceptions', tag, security, responses: { 200: { description: 'Exceptions', schema: s.DomainExceptionList } }, errors: [401, 404] }),
+    describe({ operationId: 'listDomainExceptions', summary: 'List domain exceptions', tag, security, responses: { 200: { description: 'Exceptions', schema: s.DomainExceptionList } }, errors: [401, 404] }),
     validate('param', CompanyParam),
     async (c) => {
       const rows = await listCompanyDomainExceptions(c.get('deps'), c.req.valid('param').companyId);
@@ -121,7 +123,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   )
   .delete(
     '/companies/:companyId/domain-exceptions/:domain',
-    describe({ summary: 'Revoke a domain exception', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [400, 401, 404] }),
+    describe({ operationId: 'revokeDomainException', summary: 'Revoke a domain exception', tag, security, responses: { 204: { description: 'Revoked' } }, errors: [400, 401, 404] }),
     validate('param', v.object({ ...CompanyParam.entries, domain: v.pipe(v.string(), v.maxLength(253)) })),
     async (c) => {
       const { companyId, domain } = c.req.valid('param');
@@ -132,6 +134,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post(
     '/companies/:companyId/impersonations',
     describe({
+      operationId: 'createImpersonation',
       summary: 'Create a support impersonation account (never counts as a confirmed user)',
       tag,
       security,
@@ -148,6 +151,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post(
     '/companies/:companyId/jit/disable',
     describe({
+      operationId: 'disableJit',
       summary: 'Switch automatic user provisioning off (support only)',
       tag,
       security,

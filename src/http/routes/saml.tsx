@@ -25,7 +25,13 @@ function refusalStatus(reason: string): 400 | 403 | 404 | 413 {
 export const samlRoutes = new Hono<AppEnv>()
   .get(
     '/:companyId/metadata',
-    describe({ summary: "The company's SP metadata (entity ID, ACS URL, NameID format, WantAssertionsSigned)", tag, responses: { 200: { description: 'SAML metadata XML' } }, errors: [404] }),
+    describe({
+      operationId: 'getSpMetadata',
+      summary: "The company's SP metadata (entity ID, ACS URL, NameID format, WantAssertionsSigned)",
+      tag,
+      responses: { 200: { description: 'SAML metadata XML', mediaType: 'application/samlmetadata+xml' } },
+      errors: [404],
+    }),
     async (c) => {
       const xml = await spMetadataFor(c.get('deps'), c.req.param('companyId'));
       if (xml === null) return errorResponse(c, 404, { code: 'not_found', message: 'No such company.' });
@@ -36,12 +42,45 @@ export const samlRoutes = new Hono<AppEnv>()
   .post(
     '/:companyId/acs',
     describe({
+      operationId: 'samlAssertionConsumerService',
       summary: 'Assertion Consumer Service (HTTP-POST binding: SAMLResponse, optional RelayState)',
+      description:
+        "The IdP's browser form post. A valid, signed response signs the user in (or creates their account under the " +
+        'just-in-time rules) and sets the session cookie; every refusal is an HTML page that names the reason.',
       tag,
+      requestBody: {
+        required: true,
+        content: {
+          'application/x-www-form-urlencoded': {
+            // (contentEncoding is JSON Schema 2020-12, which OpenAPI 3.1 uses; openapi-types lacks it.)
+            schema: {
+              type: 'object',
+              required: ['SAMLResponse'],
+              properties: {
+                SAMLResponse: {
+                  type: 'string',
+                  contentEncoding: 'base64',
+                  maxLength: SAML_RESPONSE_MAX_BASE64_LENGTH,
+                  description: 'The base64-encoded SAML <Response> from the IdP',
+                },
+                RelayState: {
+                  type: 'string',
+                  description: 'Where to go after sign-in: a path or URL on this origin (anything else is ignored and / is used)',
+                },
+              },
+            } as never,
+          },
+        },
+      },
       responses: {
-        303: { description: 'Signed in: session cookie set, redirect to RelayState (own origin only) or /' },
-        400: { description: 'HTML page: the response could not be read' },
-        403: { description: 'HTML page naming the reason for the refusal' },
+        303: {
+          description: 'Signed in: session cookie set, redirect to RelayState (own origin only) or /',
+          headers: { Location: { description: 'RelayState or /' }, 'Set-Cookie': { description: 'The session cookie (__Host-bridge_session)' } },
+        },
+        400: { description: 'HTML page: the response could not be read (no SAMLResponse, not base64, not XML)', mediaType: 'text/html' },
+        403: { description: 'HTML page naming the reason for the refusal (signature, audience, expiry, replay, JIT rules...)', mediaType: 'text/html' },
+        404: { description: 'HTML page: no such company, or SAML is not set up', mediaType: 'text/html' },
+        413: { description: 'HTML page: the body is too large', mediaType: 'text/html' },
       },
     }),
     bodyLimit({
@@ -76,9 +115,13 @@ export const samlRoutes = new Hono<AppEnv>()
   .get(
     '/:companyId/login',
     describe({
+      operationId: 'startSpInitiatedLogin',
       summary: 'SP-initiated sign-in for existing users: redirects to the IdP with an AuthnRequest (HTTP-Redirect binding)',
       tag,
-      responses: { 302: { description: 'Redirect to the IdP' }, 404: { description: 'HTML page: SAML is not set up' } },
+      responses: {
+        302: { description: 'Redirect to the IdP', headers: { Location: { description: "The IdP's SSO URL with SAMLRequest and RelayState" } } },
+        404: { description: 'HTML page: SAML is not set up', mediaType: 'text/html' },
+      },
     }),
     async (c) => {
       const deps = c.get('deps');

@@ -22,11 +22,11 @@ import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.j
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
 import type { AppEnv } from '../env.js';
 import { jsonHasNul } from '../middleware/request.js';
-import { describe } from '../openapi-helpers.js';
+import { describeRoute } from 'hono-openapi';
+import { scimListParameters, scimOperation, scimProjectionParameters } from '../scim-openapi.js';
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 export const SCIM_BODY_LIMIT_BYTES = 1024 * 1024;
-const tag = 'SCIM 2.0';
 
 function scimJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 = 200): Response {
   return c.body(JSON.stringify(body), status, { 'Content-Type': SCIM_JSON });
@@ -80,84 +80,84 @@ export const scimRoutes = new Hono<AppEnv>()
     c.set('authCompanyId', auth.companyId);
     return next();
   })
-  .get('/ServiceProviderConfig', describe({ summary: 'SCIM service provider configuration', tag, responses: { 200: { description: 'Config' } } }), (c) =>
+  .get('/ServiceProviderConfig', describeRoute(scimOperation({ operationId: 'scimGetServiceProviderConfig', summary: 'SCIM service provider configuration', status: 200, responseDescription: 'Config', response: 'ScimServiceProviderConfig', errors: [401, 404] })), (c) =>
     scimJson(c, serviceProviderConfig(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId')))),
   )
-  .get('/ResourceTypes', describe({ summary: 'SCIM resource types', tag, responses: { 200: { description: 'ListResponse' } } }), (c) => {
+  .get('/ResourceTypes', describeRoute(scimOperation({ operationId: 'scimListResourceTypes', summary: 'SCIM resource types', status: 200, responseDescription: 'ListResponse of resource types', response: 'ScimResourceTypeListResponse', errors: [401, 404] })), (c) => {
     const all = resourceTypes(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId')));
     return scimJson(c, listResponse(all, { totalResults: all.length, startIndex: 1, itemsPerPage: all.length }));
   })
-  .get('/ResourceTypes/:name', describe({ summary: 'One SCIM resource type', tag, responses: { 200: { description: 'Resource type' } } }), (c) => {
+  .get('/ResourceTypes/:name', describeRoute(scimOperation({ operationId: 'scimGetResourceType', summary: 'One SCIM resource type (User or Group)', status: 200, responseDescription: 'Resource type', response: 'ScimResourceType', errors: [401, 404] })), (c) => {
     const found = resourceTypes(scimBaseUrl(c.get('deps').publicUrl, c.get('authCompanyId'))).find((r) => r.id === c.req.param('name'));
     if (!found) throw new ScimError(404, null, 'Unknown resource type');
     return scimJson(c, found);
   })
-  .get('/Schemas', describe({ summary: 'SCIM schemas', tag, responses: { 200: { description: 'ListResponse' } } }), (c) => {
+  .get('/Schemas', describeRoute(scimOperation({ operationId: 'scimListSchemas', summary: 'SCIM schemas', status: 200, responseDescription: 'ListResponse of schemas', response: 'ScimSchemaListResponse', errors: [401, 404] })), (c) => {
     const all = schemas();
     return scimJson(c, listResponse(all, { totalResults: all.length, startIndex: 1, itemsPerPage: all.length }));
   })
-  .get('/Schemas/:id', describe({ summary: 'One SCIM schema', tag, responses: { 200: { description: 'Schema' } } }), (c) => {
+  .get('/Schemas/:id', describeRoute(scimOperation({ operationId: 'scimGetSchema', summary: 'One SCIM schema, by its URN', status: 200, responseDescription: 'Schema', response: 'ScimSchema', errors: [401, 404] })), (c) => {
     const found = schemas().find((s) => s.id === c.req.param('id'));
     if (!found) throw new ScimError(404, null, 'Unknown schema');
     return scimJson(c, found);
   })
-  .get('/Users', describe({ summary: 'List or filter directory users', tag, responses: { 200: { description: 'ListResponse' } } }), async (c) => {
+  .get('/Users', describeRoute(scimOperation({ operationId: 'scimListUsers', summary: 'List or filter directory users', status: 200, responseDescription: 'ListResponse of users', response: 'ScimUserListResponse', parameters: scimListParameters, errors: [400, 401, 404] })), async (c) => {
     const q = listQuery(c);
     const page = await listScimUsers(c.get('deps'), c.get('authCompanyId'), q);
     const resources = page.rows.map((row) => project(userResource(c.get('deps'), row), q.attributes, q.excludedAttributes));
     return scimJson(c, listResponse(resources, { totalResults: page.total, startIndex: q.startIndex, itemsPerPage: resources.length }));
   })
-  .post('/Users', describe({ summary: 'Create a directory user', tag, responses: { 201: { description: 'Created' } } }), async (c) => {
+  .post('/Users', describeRoute(scimOperation({ operationId: 'scimCreateUser', summary: 'Create a directory user', status: 201, responseDescription: 'Created', response: 'ScimUser', request: 'ScimUser', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     const row = await createScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), await readJson(c));
     const resource = userResource(c.get('deps'), row);
     c.header('Location', String((resource.meta as { location: string }).location));
     return scimJson(c, resource, 201);
   })
-  .get('/Users/:id', describe({ summary: 'Get a directory user', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+  .get('/Users/:id', describeRoute(scimOperation({ operationId: 'scimGetUser', summary: 'Get a directory user', status: 200, responseDescription: 'User', response: 'ScimUser', parameters: scimProjectionParameters, errors: [400, 401, 404] })), async (c) => {
     const q = listQuery(c);
     const row = await getScimUser(c.get('deps'), c.get('authCompanyId'), c.req.param('id'));
     return scimJson(c, project(userResource(c.get('deps'), row), q.attributes, q.excludedAttributes));
   })
-  .put('/Users/:id', describe({ summary: 'Replace a directory user', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+  .put('/Users/:id', describeRoute(scimOperation({ operationId: 'scimReplaceUser', summary: 'Replace a directory user', status: 200, responseDescription: 'User', response: 'ScimUser', request: 'ScimUser', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     const row = await replaceScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
     return scimJson(c, userResource(c.get('deps'), row));
   })
-  .patch('/Users/:id', describe({ summary: 'Patch a directory user (deactivation suspends the dashboard account)', tag, responses: { 200: { description: 'User' } } }), async (c) => {
+  .patch('/Users/:id', describeRoute(scimOperation({ operationId: 'scimPatchUser', summary: 'Patch a directory user (deactivation suspends the dashboard account)', status: 200, responseDescription: 'User', response: 'ScimUser', request: 'ScimPatchOp', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     const row = await patchScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
     return scimJson(c, userResource(c.get('deps'), row));
   })
-  .delete('/Users/:id', describe({ summary: 'Delete a directory user (suspends the dashboard account)', tag, responses: { 204: { description: 'Deleted' } } }), async (c) => {
+  .delete('/Users/:id', describeRoute(scimOperation({ operationId: 'scimDeleteUser', summary: 'Delete a directory user (suspends the dashboard account)', status: 204, responseDescription: 'Deleted', errors: [401, 404] })), async (c) => {
     await deleteScimUser(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'));
     return c.body(null, 204);
   })
-  .get('/Groups', describe({ summary: 'List or filter directory groups', tag, responses: { 200: { description: 'ListResponse' } } }), async (c) => {
+  .get('/Groups', describeRoute(scimOperation({ operationId: 'scimListGroups', summary: 'List or filter directory groups', status: 200, responseDescription: 'ListResponse of groups', response: 'ScimGroupListResponse', parameters: scimListParameters, errors: [400, 401, 404] })), async (c) => {
     const q = listQuery(c);
     const withMembers = !(q.excludedAttributes ?? []).some((a) => a.toLowerCase() === 'members');
     const page = await listScimGroups(c.get('deps'), c.get('authCompanyId'), { ...q, withMembers });
     const resources = page.groups.map((g) => project(groupResource(c.get('deps'), g), q.attributes, q.excludedAttributes));
     return scimJson(c, listResponse(resources, { totalResults: page.total, startIndex: q.startIndex, itemsPerPage: resources.length }));
   })
-  .post('/Groups', describe({ summary: 'Create a directory group', tag, responses: { 201: { description: 'Created' } } }), async (c) => {
+  .post('/Groups', describeRoute(scimOperation({ operationId: 'scimCreateGroup', summary: 'Create a directory group', status: 201, responseDescription: 'Created', response: 'ScimGroup', request: 'ScimGroup', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     const group = await createScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), await readJson(c));
     const resource = groupResource(c.get('deps'), group);
     c.header('Location', String((resource.meta as { location: string }).location));
     return scimJson(c, resource, 201);
   })
-  .get('/Groups/:id', describe({ summary: 'Get a directory group', tag, responses: { 200: { description: 'Group' } } }), async (c) => {
+  .get('/Groups/:id', describeRoute(scimOperation({ operationId: 'scimGetGroup', summary: 'Get a directory group', status: 200, responseDescription: 'Group', response: 'ScimGroup', parameters: scimProjectionParameters, errors: [400, 401, 404] })), async (c) => {
     const q = listQuery(c);
     const group = await getScimGroup(c.get('deps'), c.get('authCompanyId'), c.req.param('id'));
     return scimJson(c, project(groupResource(c.get('deps'), group), q.attributes, q.excludedAttributes));
   })
-  .put('/Groups/:id', describe({ summary: 'Replace a directory group', tag, responses: { 200: { description: 'Group' } } }), async (c) => {
+  .put('/Groups/:id', describeRoute(scimOperation({ operationId: 'scimReplaceGroup', summary: 'Replace a directory group', status: 200, responseDescription: 'Group', response: 'ScimGroup', request: 'ScimGroup', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     const group = await replaceScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
     return scimJson(c, groupResource(c.get('deps'), group));
   })
-  .patch('/Groups/:id', describe({ summary: 'Patch a directory group (membership changes answer 204)', tag, responses: { 204: { description: 'Patched' } } }), async (c) => {
+  .patch('/Groups/:id', describeRoute(scimOperation({ operationId: 'scimPatchGroup', summary: 'Patch a directory group (membership changes answer 204)', status: 204, responseDescription: 'Patched', request: 'ScimPatchOp', errors: [400, 401, 404, 409, 413, 415] })), async (c) => {
     await patchScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'), await readJson(c));
     // Entra: "Update to the group PATCH request should yield an HTTP 204 No Content".
     return c.body(null, 204);
   })
-  .delete('/Groups/:id', describe({ summary: 'Delete a directory group', tag, responses: { 204: { description: 'Deleted' } } }), async (c) => {
+  .delete('/Groups/:id', describeRoute(scimOperation({ operationId: 'scimDeleteGroup', summary: 'Delete a directory group', status: 204, responseDescription: 'Deleted', errors: [401, 404] })), async (c) => {
     await deleteScimGroup(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('id'));
     return c.body(null, 204);
   })

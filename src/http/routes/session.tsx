@@ -6,7 +6,7 @@ import { endSession, isAccountsFirstSession, resolveSession } from '../../servic
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { ADMIN_PERMISSION } from '../middleware/auth.js';
-import { describe } from '../openapi-helpers.js';
+import { NUL_IN_URL, describe } from '../openapi-helpers.js';
 import { SignedInPage, SignedOutPage } from '../pages.js';
 import { presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
 import * as s from '../schemas.js';
@@ -25,7 +25,7 @@ async function endCurrentSession(c: Context<AppEnv>): Promise<void> {
 export const sessionRoutes = new Hono<AppEnv>()
   .get(
     '/api/me',
-    describe({ summary: 'The signed-in user, their workspace and permission set', tag, responses: { 200: { description: 'Signed in', schema: Me } }, errors: [401] }),
+    describe({ operationId: 'getCurrentUser', summary: 'The signed-in user, their workspace and permission set', tag, security: 'session', responses: { 200: { description: 'Signed in', schema: Me } }, errors: [401] }),
     async (c) => {
       const token = await readSessionToken(c);
       const me = token ? await resolveSession(c.get('deps'), token) : null;
@@ -41,7 +41,13 @@ export const sessionRoutes = new Hono<AppEnv>()
   )
   .post(
     '/api/logout',
-    describe({ summary: 'End the session (revoked server-side) and clear the cookie', tag, responses: { 204: { description: 'Signed out' } } }),
+    describe({
+      operationId: 'logout',
+      summary: 'End the session (revoked server-side) and clear the cookie',
+      tag,
+      security: 'optionalSession',
+      responses: { 204: { description: 'Signed out (also when there was no session)' }, 400: NUL_IN_URL },
+    }),
     async (c) => {
       await endCurrentSession(c);
       return c.body(null, 204);
@@ -49,7 +55,13 @@ export const sessionRoutes = new Hono<AppEnv>()
   )
   .post(
     '/logout',
-    describe({ summary: 'Sign-out form target of the landing page', tag, responses: { 303: { description: 'Back to /' } } }),
+    describe({
+      operationId: 'logoutFromLandingPage',
+      summary: 'Sign-out form target of the landing page',
+      tag,
+      security: 'optionalSession',
+      responses: { 303: { description: 'Back to /', headers: { Location: { description: '/' } } }, 400: NUL_IN_URL },
+    }),
     async (c) => {
       await endCurrentSession(c);
       return c.redirect('/', 303);
@@ -57,7 +69,13 @@ export const sessionRoutes = new Hono<AppEnv>()
   )
   .get(
     '/',
-    describe({ summary: 'Landing page after sign-in', tag, responses: { 200: { description: 'HTML page' } } }),
+    describe({
+      operationId: 'showLandingPage',
+      summary: 'Landing page after sign-in (a signed-out page without a session)',
+      tag,
+      security: 'optionalSession',
+      responses: { 200: { description: 'HTML page', mediaType: 'text/html' }, 400: NUL_IN_URL },
+    }),
     async (c) => {
       const token = await readSessionToken(c);
       const me = token ? await resolveSession(c.get('deps'), token) : null;
