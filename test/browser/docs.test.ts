@@ -4,17 +4,15 @@
  * and no Content-Security-Policy violation, and without any host but 127.0.0.1 (every other request is
  * aborted, and counted). A screenshot goes to /tmp (never committed).
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, start, stop } from '../support/server.js';
+import { launchChromium } from '../support/browser.js';
 import type { Running } from '../support/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.ADMIN_SCREENSHOTS_DIR ?? tmpdir();
 
 let server: Running;
@@ -22,17 +20,10 @@ let dataDir: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  // CI installs Chromium (apt-get install chromium); without it this suite fails, it does not skip.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is needed for the browser tests and is not at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.`);
-  }
   dataDir = await mkdtemp(join(tmpdir(), 'bridge-docs-'));
   const port = await freePort();
   server = await start({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' }, port);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

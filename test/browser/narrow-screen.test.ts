@@ -5,17 +5,15 @@
  * script has filled the tables. None may scroll sideways. Screenshots go to /tmp (never committed).
  * Every request the browser makes other than to 127.0.0.1 is aborted.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, start, stop } from '../support/server.js';
+import { launchChromium } from '../support/browser.js';
 import type { Running } from '../support/server.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.ADMIN_SCREENSHOTS_DIR ?? tmpdir();
 const WIDTH = 375;
 
@@ -25,18 +23,11 @@ let browser: Browser;
 let demo: { companyId: string; apiKey: string };
 
 beforeAll(async () => {
-  // CI installs Chromium (apt-get install chromium); without it this suite fails, it does not skip.
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is needed for the browser tests and is not at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.`);
-  }
   dataDir = await mkdtemp(join(tmpdir(), 'bridge-narrow-'));
   const port = await freePort();
   server = await start({ DATA_DIR: dataDir, PUBLIC_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: 'silent' }, port);
   demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8')) as { companyId: string; apiKey: string };
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
