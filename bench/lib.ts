@@ -14,7 +14,7 @@ export function percentile(sorted: number[], p: number): number {
 
 export const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const a = s.address();

@@ -11,22 +11,12 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { root } from './lib.js';
+import { freePort, root } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 /** Spawns the server, returns ms from spawn to the first /healthz 200, then stops it with SIGTERM. */
 async function timeStart(command: string[], dataDir: string): Promise<number> {
