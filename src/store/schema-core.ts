@@ -10,6 +10,7 @@ import {
   check,
   foreignKey,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -197,6 +198,21 @@ export const domainExceptions = pgTable(
   (t) => [unique('domain_exceptions_company_domain_key').on(t.companyId, t.domain)],
 );
 
+/**
+ * Fixed-window counters shared by every instance (rate limits must hold across instances): one row
+ * per key, reset when its window has passed; rows past expires_at are swept.
+ */
+export const rateLimits = pgTable(
+  'rate_limits',
+  {
+    key: text('key').primaryKey(),
+    windowStart: timestampTz('window_start').notNull(),
+    count: integer('count').notNull(),
+    expiresAt: timestampTz('expires_at').notNull(),
+  },
+  (t) => [index('rate_limits_expires_idx').on(t.expiresAt)],
+);
+
 export const auditEvents = pgTable(
   'audit_events',
   {
@@ -213,8 +229,18 @@ export const auditEvents = pgTable(
     targetId: text('target_id'),
     reason: text('reason'),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Set on refusals of unauthenticated garbage (no valid signature, unknown issuer): one row per key
+     * (kind of refusal and time window) whose count grows, instead of one row per attempt.
+     */
+    aggregateKey: text('aggregate_key'),
+    count: integer('count').notNull().default(1),
+    lastAt: timestampTz('last_at'),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_events_company_seq_idx').on(t.companyId, t.seq)],
+  (t) => [
+    index('audit_events_company_seq_idx').on(t.companyId, t.seq),
+    uniqueIndex('audit_events_company_aggregate_key').on(t.companyId, t.aggregateKey),
+  ],
 );
 

@@ -38,6 +38,28 @@ export const directoryUsers = pgTable(
   ],
 );
 
+/**
+ * People the IdP deleted from the directory (SCIM DELETE): what identified them, so that a sign-in
+ * with an assertion issued earlier is refused as directory_user_deleted, not provisioned. A new
+ * directory record with the same userName removes the tombstone.
+ */
+export const directoryUserDeletions = pgTable(
+  'directory_user_deletions',
+  {
+    companyId: text('company_id')
+      .notNull()
+      .references(() => companies.id, { onDelete: 'cascade' }),
+    userNameLower: text('user_name_lower').notNull(),
+    externalId: text('external_id'),
+    emailsLower: text('emails_lower').array().notNull().default(sql`'{}'::text[]`),
+    deletedAt: timestampTz('deleted_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.companyId, t.userNameLower] }),
+    index('directory_user_deletions_emails_idx').using('gin', t.emailsLower),
+  ],
+);
+
 /** Directory groups; displayName is unique per company (Entra matches groups on it). */
 export const directoryGroups = pgTable(
   'directory_groups',

@@ -31,11 +31,17 @@ export const samlRequests = pgTable(
       .notNull()
       .references(() => companies.id, { onDelete: 'cascade' }),
     relayState: text('relay_state'),
+    /** SHA-256 of the nonce in the browser's binding cookie: only that browser may answer the request. */
+    browserBinding: text('browser_binding'),
     expiresAt: timestampTz('expires_at').notNull(),
     usedAt: timestampTz('used_at'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.companyId, t.id] }), index('saml_requests_expires_idx').on(t.expiresAt)],
+  (t) => [
+    primaryKey({ columns: [t.companyId, t.id] }),
+    index('saml_requests_expires_idx').on(t.expiresAt),
+    index('saml_requests_company_created_idx').on(t.companyId, t.createdAt),
+  ],
 );
 
 /** Assertion IDs already accepted, kept until they would expire anyway: replay protection across instances. */
