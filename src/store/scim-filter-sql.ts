@@ -28,6 +28,28 @@ function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+// An xsd:dateTime as SCIM writes it (RFC 7643 §2.3.5), with a time zone so it names one instant.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/i;
+
+/** True when every field of a DATE_TIME match is in range (`Date` would roll 2024-02-30 into March). */
+function fieldsInRange(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second, zoneHour = 0, zoneMinute = 0] = m.slice(1).map((f) => (f === undefined ? undefined : Number(f))) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  return year! >= 1 && month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && zoneHour <= 23 && zoneMinute <= 59;
+}
+
+/**
+ * The filter value as a canonical ISO-8601 instant, or invalidFilter: only a well-formed date-time
+ * with a zone is accepted, not whatever `Date` guesses from "2024", "Jan 1" or "2024-02-30".
+ */
+function isoInstant(value: string, name: string): string {
+  const m = DATE_TIME.exec(value);
+  const ms = m && fieldsInRange(m) ? Date.parse(value) : Number.NaN;
+  // Year 0 and before (reachable through a zone offset) is no date PostgreSQL reads in ISO form.
+  if (Number.isNaN(ms) || new Date(ms).getUTCFullYear() < 1) throw invalid(`${name} compares with a date-time such as "2024-01-01T00:00:00Z", not ${JSON.stringify(value.slice(0, 40))}`);
+  return new Date(ms).toISOString();
+}
+
 function compare(column: Column, op: CompareOp, value: FilterValue, name: string): SQL {
   if (column.type === 'boolean') {
     if (typeof value !== 'boolean') throw invalid(`${name} compares with true or false`);
@@ -42,15 +64,20 @@ function compare(column: Column, op: CompareOp, value: FilterValue, name: string
   }
   if (typeof value !== 'string') throw invalid(`${name} compares with a string`);
   if (column.type === 'date') {
-    const date = new Date(value);
-    if (Number.isNaN(date.getTime())) throw invalid(`${name} compares with a date-time string`);
+    // The instant goes in as ISO text cast to timestamptz in SQL: a JS Date parameter is serialised by
+    // PGlite but not by postgres.js (whose untyped parameters must be strings), which made every date
+    // filter a 500 on PostgreSQL.
+    // Compared at millisecond precision, the precision of the meta.created/lastModified the client
+    // was shown, so `eq` with a value read back from this server finds its resource.
+    const instant = sql`${isoInstant(value, name)}::timestamptz`;
+    const left = sql`date_trunc('milliseconds', ${column.expr})`;
     const ops: Partial<Record<CompareOp, SQL>> = {
-      eq: sql`${column.expr} = ${date}`,
-      ne: sql`${column.expr} <> ${date}`,
-      gt: sql`${column.expr} > ${date}`,
-      ge: sql`${column.expr} >= ${date}`,
-      lt: sql`${column.expr} < ${date}`,
-      le: sql`${column.expr} <= ${date}`,
+      eq: sql`${left} = ${instant}`,
+      ne: sql`${left} is distinct from ${instant}`,
+      gt: sql`${left} > ${instant}`,
+      ge: sql`${left} >= ${instant}`,
+      lt: sql`${left} < ${instant}`,
+      le: sql`${left} <= ${instant}`,
     };
     const clause = ops[op];
     if (!clause) throw invalid(`${op} is not supported on the date ${name}`);

@@ -13,6 +13,11 @@ import { consumeSamlRequest, insertSamlRequest, purgeExpiredSamlState, rememberA
 import { jitSettings, sessions } from '../../src/store/schema.js';
 import { insertSession } from '../../src/store/sessions.js';
 import { eq } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { insertDirectoryGroup, insertDirectoryUser, pageDirectoryGroups, pageDirectoryUsers } from '../../src/store/directory.js';
+import { filterToSql, groupFilterTarget, userFilterTarget } from '../../src/store/scim-filter-sql.js';
+import { parseFilter } from '../../src/scim/index.js';
+import { ScimError } from '../../src/scim/types.js';
 import {
   confirmInvitedUser,
   domainHasConfirmedUser,
@@ -246,5 +251,56 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const left = await handle.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, u.id));
     expect(left.map((r) => r.id)).toEqual([live.id]);
     expect(left.map((r) => r.id)).not.toContain(old.id);
+  });
+
+  it('compares SCIM meta dates as instants on users and groups, with every operator', async () => {
+    const a = await company();
+    const day = (n: number) => new Date(Date.UTC(2031, 5, n, 12, 0, 0, 500));
+    for (const n of [1, 2, 3]) {
+      await insertDirectoryUser(handle.db, {
+        id: randomUUID(), companyId: a.id, userName: `d${n}`, userNameLower: `d${n}`, externalId: null,
+        active: true, displayName: null, attributes: {}, createdAt: day(n), updatedAt: day(n + 10),
+      });
+      await insertDirectoryGroup(handle.db, {
+        id: randomUUID(), companyId: a.id, displayName: `g${n}`, displayNameLower: `g${n}`, externalId: null, createdAt: day(n), updatedAt: day(n + 10),
+      });
+    }
+    const users = async (f: string) =>
+      (await pageDirectoryUsers(handle.db, a.id, filterToSql(parseFilter(f), userFilterTarget), { offset: 0, limit: 10 })).rows.map((r) => r.userName).sort();
+    const groups = async (f: string) =>
+      (await pageDirectoryGroups(handle.db, a.id, filterToSql(parseFilter(f), groupFilterTarget), { offset: 0, limit: 10 })).rows.map((r) => r.displayName).sort();
+    const cases: [string, number[]][] = [
+      [`meta.created eq "${day(2).toISOString()}"`, [2]],
+      ['meta.created eq "2031-06-02T14:00:00.500+02:00"', [2]],
+      [`meta.created ne "${day(2).toISOString()}"`, [1, 3]],
+      [`meta.created gt "${day(2).toISOString()}"`, [3]],
+      [`meta.created ge "${day(2).toISOString()}"`, [2, 3]],
+      ['meta.created lt "2031-06-02T12:00:00.500Z"', [1]],
+      ['meta.created le "2031-06-02T12:00:00.500Z"', [1, 2]],
+      ['meta.created pr', [1, 2, 3]],
+      ['meta.lastModified gt "2031-06-12T00:00:00Z"', [2, 3]],
+      [`meta.lastModified eq "${day(13).toISOString()}"`, [3]],
+      ['meta.lastModified le "2031-06-11T12:00:00Z"', []],
+      ['meta.lastModified pr', [1, 2, 3]],
+    ];
+    for (const [f, expected] of cases) {
+      expect(await users(f), f).toEqual(expected.map((n) => `d${n}`));
+      expect(await groups(f), f).toEqual(expected.map((n) => `g${n}`));
+    }
+  });
+
+  it('refuses a SCIM date filter whose value is not a date-time, before any query', () => {
+    for (const value of ['yesterday', '2031-02-30T00:00:00Z', '2031-06-01', '2031-13-01T00:00:00Z', '2031-06-01T25:00:00Z', '0000-01-01T00:00:00Z', '']) {
+      for (const target of [userFilterTarget, groupFilterTarget]) {
+        let error: unknown;
+        try {
+          filterToSql(parseFilter(`meta.created gt "${value}"`), target);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, value).toBeInstanceOf(ScimError);
+        expect(error, value).toMatchObject({ status: 400, scimType: 'invalidFilter' });
+      }
+    }
   });
 });
