@@ -1,5 +1,6 @@
 /** The audit log: append-only, newest first, paginated by the sequence number. */
 import { and, desc, eq, lt } from 'drizzle-orm';
+import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
 import type { Executor } from './db.js';
 import { auditEvents } from './schema.js';
@@ -24,10 +25,10 @@ export interface AuditInput {
 export type AuditEvent = typeof auditEvents.$inferSelect;
 
 // Audit rows quote what outsiders sent (NameIDs, emails, error details); PostgreSQL text and jsonb
-// refuse U+0000, and an audit write must never fail because of what it records.
-const clean = (value: string | null | undefined) => (value == null ? null : value.replace(/\u0000/g, '\uFFFD'));
-const cleanData = (data: Record<string, unknown>) =>
-  JSON.parse(JSON.stringify(data).replace(/\\u0000/g, '\\uFFFD')) as Record<string, unknown>;
+// refuse U+0000 and jsonb refuses an unpaired surrogate, and an audit write must never fail because
+// of what it records: both become U+FFFD (src/core/text.ts).
+const clean = (value: string | null | undefined) => (value == null ? null : toStorableText(value));
+const cleanData = (data: Record<string, unknown>) => toStorableJson(data) as Record<string, unknown>;
 
 /** Appends one event; call it inside the transaction that makes the change. */
 export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
@@ -36,7 +37,7 @@ export async function recordAudit(db: Executor, input: AuditInput): Promise<void
     companyId: input.companyId,
     actorType: input.actor.type,
     actorId: clean(input.actor.id),
-    action: input.action,
+    action: clean(input.action)!,
     targetType: input.targetType ?? null,
     targetId: clean(input.targetId),
     reason: clean(input.reason),

@@ -240,6 +240,25 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     expect(event).toMatchObject({ targetId: 'x\uFFFDy@example.com', data: { detail: 'bad \uFFFD byte', nested: ['\uFFFD'] } });
   });
 
+  it('records audit events that quote unpaired surrogates, in every column and in JSON keys', async () => {
+    const a = await company();
+    await recordAudit(handle.db, {
+      companyId: a.id,
+      actor: { type: 'idp', id: 'https://idp\ud800.example' },
+      action: 'saml.login_refused',
+      targetId: 'x\udc00y@example.com',
+      reason: 'malformed \ud83d',
+      data: { detail: 'half \ud800 pair', nested: ['\udfff', { 'k\ud800': 'ok \ud83d\ude00' }] },
+    });
+    const [event] = await listAudit(handle.db, a.id, { limit: 1 });
+    expect(event).toMatchObject({
+      actorId: 'https://idp\uFFFD.example',
+      targetId: 'x\uFFFDy@example.com',
+      reason: 'malformed \uFFFD',
+      data: { detail: 'half \uFFFD pair', nested: ['\uFFFD', { 'k\uFFFD': 'ok \ud83d\ude00' }] },
+    });
+  });
+
   it('purges sessions once they have expired, and only those', async () => {
     const a = await company();
     const now = new Date();
