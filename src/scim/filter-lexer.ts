@@ -2,6 +2,7 @@
  * Tokens of the RFC 7644 §3.4.2.2 filter grammar (also used for PATCH paths). Pure and linear:
  * one pass over the input, every failure a ScimError with the 1-based position that caused it.
  */
+import { isWellFormedText } from '../core/text.js';
 import { ScimError } from './types.js';
 
 export type Token =
@@ -46,7 +47,10 @@ export function tokenize(input: string, makeError: (detail: string) => ScimError
       STRING.lastIndex = i;
       const match = STRING.exec(input);
       if (match === null) throw makeError(`${describeBadString(input, i)} at position ${i + 1}`);
-      tokens.push({ kind: 'string', value: JSON.parse(match[0]) as string, at: i });
+      const value = JSON.parse(match[0]) as string;
+      // An escape may still name U+0000 or half a surrogate pair, which no database column can compare with.
+      if (!isWellFormedText(value)) throw makeError(`invalid_characters: the string at position ${i + 1} escapes a NUL, control character or unpaired surrogate`);
+      tokens.push({ kind: 'string', value, at: i });
       i += match[0].length;
       continue;
     }

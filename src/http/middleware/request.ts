@@ -4,6 +4,16 @@ import { scimErrorBody } from '../../scim/index.js';
 import { ScimError } from '../../scim/types.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
+import { INVALID_CHARACTERS, findIllFormedText } from '../../core/text.js';
+
+/** The first field of a JSON body holding text src/core/text.ts refuses; malformed JSON is left to the validator. */
+function illFormedField(text: string): string | null {
+  try {
+    return findIllFormedText(JSON.parse(text));
+  } catch {
+    return null;
+  }
+}
 
 export type LogSink = (line: Record<string, unknown>) => void;
 
@@ -60,6 +70,10 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
     if (hasBody && jsonHasNul(await c.req.text())) {
       return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
+    }
+    const bad = hasBody ? illFormedField(await c.req.text()) : null;
+    if (bad !== null) {
+      return errorResponse(c, 400, { code: INVALID_CHARACTERS, message: `${bad}: text must not contain control characters or unpaired surrogates.` });
     }
   }
   return next();

@@ -22,6 +22,7 @@ import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.j
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
 import type { AppEnv } from '../env.js';
 import { jsonHasNul } from '../middleware/request.js';
+import { findIllFormedText } from '../../core/text.js';
 import { describeRoute } from 'hono-openapi';
 import { scimListParameters, scimOperation, scimProjectionParameters } from '../scim-openapi.js';
 
@@ -54,11 +55,15 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
   }
   const text = await c.req.text();
   if (jsonHasNul(text)) throw new ScimError(400, 'invalidValue', 'Strings must not contain NUL characters');
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new ScimError(400, 'invalidSyntax', 'The body is not valid JSON');
   }
+  const bad = findIllFormedText(body);
+  if (bad !== null) throw new ScimError(400, 'invalidValue', `invalid_characters: ${bad} contains a control character or an unpaired surrogate`);
+  return body;
 }
 
 const listQuery = (c: Context<AppEnv>) => parseListQuery(c.req.query());
