@@ -27,6 +27,7 @@ export const SAML_FAILURE_REASONS = [
   'saml_not_configured',
   'malformed',
   'dtd_forbidden',
+  'invalid_characters',
   'too_large',
   'signature_missing',
   'signature_invalid',
@@ -185,6 +186,11 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
     'The sign-in message was refused',
     'The message from your identity provider contained content we never accept.',
     'The SAML response contained a DTD or entity declarations, which are refused for security. Standard identity providers never send these; check where the response comes from.',
+  ),
+  invalid_characters: samlProblem(
+    'The sign-in message was refused',
+    'The message from your identity provider contained characters we never accept.',
+    'The SAML response contained a control character, an unpaired surrogate or a character reference to one (such as &#xD800; or &#0;). Standard identity providers never send these; check the user’s attributes in the identity provider and where the response comes from.',
   ),
   too_large: samlProblem(
     'The sign-in message was too large',

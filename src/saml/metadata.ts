@@ -40,7 +40,8 @@ export type IdpMetadataFailureReason =
   | 'not_idp_metadata'
   | 'multiple_entities'
   | 'no_signing_certificate'
-  | 'no_sso_url';
+  | 'no_sso_url'
+  | 'invalid_characters';
 
 export type IdpMetadataResult =
   | { ok: true; metadata: IdpMetadata }

@@ -31,6 +31,7 @@ export const SAML_FAILURE_REASONS = [
   'too_large',
   'malformed',
   'dtd_forbidden',
+  'invalid_characters',
   'status_not_success',
   'assertion_count',
   'signature_missing',

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { DOMParser } from '@xmldom/xmldom';
+import { xmlCharacterProblem } from '../core/text.js';
 
 export const NS = {
   protocol: 'urn:oasis:names:tc:SAML:2.0:protocol',
@@ -19,7 +20,7 @@ export const SAML_RESPONSE_MAX_BASE64_LENGTH = 256 * 1024;
 
 export class XmlRejected extends Error {
   constructor(
-    readonly kind: 'malformed' | 'dtd_forbidden' | 'too_large',
+    readonly kind: 'malformed' | 'dtd_forbidden' | 'too_large' | 'invalid_characters',
     message: string,
   ) {
     super(message);
@@ -48,6 +49,9 @@ export function decodeBase64Xml(value: string, maxLength = SAML_RESPONSE_MAX_BAS
     throw new XmlRejected('malformed', 'SAMLResponse is not UTF-8 XML');
   }
   assertNoDtd(text);
+  // Before any parser or signature check: a NUL or lone surrogate in a NameID would reach the audit log.
+  const problem = xmlCharacterProblem(text);
+  if (problem !== null) throw new XmlRejected('invalid_characters', problem);
   return text;
 }
 

@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../../src/store/db.js';
 import { call, makeApp, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
+import { decodeBase64Xml, XmlRejected } from '../../src/saml/xml.js';
 import { expectScimError, oktaUser, scim, scimToken } from '../support/scim.js';
 
 let handle: DatabaseHandle;
@@ -41,5 +42,20 @@ describe('hostile text', () => {
     const res = await call(app, 'POST', `/api/companies/${company.id}/workspaces`, { token: company.key, body: '{"name":"a\\ud800b"}' });
     expect(res.status, res.text).toBe(400);
     expect(res.json.error.code).toBe('invalid_characters');
+  });
+
+  it('SAML XML naming a lone surrogate or NUL by character reference is refused as invalid_characters before parsing', () => {
+    for (const ref of ['&#xD800;', '&#0;', '&#55296;', '&#x1;', '&#99999999999;']) {
+      const xml = `<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"><x>a${ref}b</x></samlp:Response>`;
+      let error: unknown;
+      try {
+        decodeBase64Xml(Buffer.from(xml).toString('base64'));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, ref).toBeInstanceOf(XmlRejected);
+      expect((error as XmlRejected).kind, ref).toBe('invalid_characters');
+    }
+    expect(decodeBase64Xml(Buffer.from('<r>&#x1F600;&#233;&#10;</r>').toString('base64'))).toContain('&#x1F600;');
   });
 });
