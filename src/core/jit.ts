@@ -6,7 +6,8 @@
  * Order of checks (each decision lists all of them, in this order; those not reached are skipped):
  *  1. saml_configured       SAML SSO set up for the company            else saml_not_configured
  *  2. email_present         the verified identity carries an email     else email_missing
- *  3. email_valid           it normalises (case, IDN to punycode)      else email_invalid
+ *  3. email_valid           it normalises by the rule of email.ts      else email_invalid, email_invisible_character
+ *                           (NFC, case, IDN to punycode)                   or email_ambiguous_character
  *  4. existing_account      lookup by normalised email (never fails)
  *  5. not_impersonation     an impersonation account never uses SAML   else impersonation_account
  *  6. account_status        invited / active sign in                   else user_suspended / user_deprovisioned
@@ -24,7 +25,8 @@
  * advice would succeed.
  */
 import type { NormalisedEmail } from './email.js';
-import { normaliseEmail } from './email.js';
+import { parseEmail, visibleAddress } from './email.js';
+import type { EmailProblem } from './email.js';
 import type { JitCheck, JitCheckName } from './jit-checks.js';
 import { JitCheckLog } from './jit-checks.js';
 import type { UserStatus } from './jit-domain.js';
@@ -95,6 +97,13 @@ export interface JitDecisionSummary {
   checks: JitCheck[];
 }
 
+/** The refusal reason for each way an email address can fail the rule of email.ts. */
+const EMAIL_REFUSALS: Record<EmailProblem, JitRefusalReason> = {
+  invalid: 'email_invalid',
+  invisible_character: 'email_invisible_character',
+  ambiguous_character: 'email_ambiguous_character',
+};
+
 const EXISTING_ACCOUNT_SIGNS_IN = 'Not needed: an existing account signs in; the just-in-time rules only apply to people without one.';
 
 function given(id: string | null): string | null {
@@ -124,12 +133,11 @@ export function decideJit(input: JitInput): JitDecision {
   if (raw === null || raw.trim() === '') {
     return refuse('email_present', 'email_missing', 'The identity provider sent no email address.');
   }
-  log.passed('email_present', `The identity provider sent the email address "${raw}".`);
+  log.passed('email_present', `The identity provider sent the email address "${visibleAddress(raw)}".`);
 
-  email = normaliseEmail(raw);
-  if (email === null) {
-    return refuse('email_valid', 'email_invalid', `"${raw}" is not a usable email address.`);
-  }
+  const parsed = parseEmail(raw);
+  if (!parsed.ok) return refuse('email_valid', EMAIL_REFUSALS[parsed.problem], parsed.detail);
+  email = parsed.email;
   log.passed('email_valid', `"${email.original}" normalises to ${email.normalised} (domain ${email.domain}).`);
 
   const user = facts.existingUser;

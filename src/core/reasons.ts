@@ -9,6 +9,8 @@ export const JIT_REFUSAL_REASONS = [
   'saml_not_configured',
   'email_missing',
   'email_invalid',
+  'email_invisible_character',
+  'email_ambiguous_character',
   'impersonation_account',
   'user_suspended',
   'user_deprovisioned',
@@ -120,6 +122,20 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
         ? 'Your identity provider sent an email address that is not usable.'
         : `Your identity provider sent “${w.email}”, which is not a usable email address.`,
     adviceForAdmin: 'Check that the identity provider sends the user’s real email address (name@example.com) as the NameID or the mapped email attribute.',
+  }),
+  email_invisible_character: () => ({
+    title: 'Your email address contains a hidden character',
+    message:
+      'Your identity provider sent an email address with an invisible character in it (such as a soft hyphen, a zero-width space or a text-direction mark). Such addresses are refused, because they look like someone else’s.',
+    adviceForAdmin:
+      'Remove the invisible character (soft hyphen U+00AD, zero-width U+200B to U+200D, U+2060, U+FEFF, bidirectional controls) from the user’s email in the identity provider; the sign-in check names the code point.',
+  }),
+  email_ambiguous_character: () => ({
+    title: 'Your email address contains a look-alike character',
+    message:
+      'Your identity provider sent an email address with a character that other systems read as a different letter (for example the Kelvin sign, which reads as K, or a full-width letter). Such addresses are refused, so that nobody can sign in as someone else.',
+    adviceForAdmin:
+      'Correct the user’s email in the identity provider to its plain form (for example K instead of the Kelvin sign U+212A, i instead of U+0130, s instead of U+017F, ASCII instead of full-width letters); the sign-in check names the code point.',
   }),
   impersonation_account: () => ({
     title: 'This account cannot use single sign-on',

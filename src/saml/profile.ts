@@ -41,9 +41,11 @@ export interface SamlProfile {
   groups: string[];
 }
 
-const EMAIL = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:.]+$/;
+// Only the shape: whether the address is usable is decided by core/email.ts, the same rule jit/explain runs,
+// so that a trailing dot or a full-width domain gets the same answer from the ACS and from explain.
+const EMAIL = /^[^ \t\r\n@<>()",;:]+@[^ \t\r\n@<>()",;:]+$/;
 
-/** A plausible single email address (no display name, no spaces, a dotted domain). */
+/** A single address-shaped value (no display name, no spaces, one @); core/email.ts judges it. */
 export function looksLikeEmail(value: string): boolean {
   return value.length <= 320 && EMAIL.test(value);
 }

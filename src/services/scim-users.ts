@@ -3,6 +3,7 @@
  * transaction. Inputs are parsed and PATCHes applied by the pure SCIM layer; this file sequences I/O.
  */
 import { randomUUID } from 'node:crypto';
+import { foldIdentifier } from '../core/email.js';
 import { isUuid } from '../crypto.js';
 import { applyUserPatch, parseUserInput, renderUser } from '../scim/index.js';
 import { ScimError } from '../scim/types.js';
@@ -30,7 +31,7 @@ const dataOf = (row: DirectoryUser): ScimUserData => ({
 
 const columnsOf = (data: ScimUserData) => ({
   userName: data.userName,
-  userNameLower: data.userName.toLowerCase(),
+  userNameLower: foldIdentifier(data.userName),
   externalId: data.externalId,
   active: data.active,
   displayName: data.displayName,

@@ -1,6 +1,7 @@
 /** The synced directory (SCIM users, groups, memberships), SCIM tokens and group mappings. */
 import { and, arrayOverlaps, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
+import { foldIdentifier } from '../core/email.js';
 import type { Executor } from './db.js';
 import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema.js';
 
@@ -48,7 +49,7 @@ export async function hasActiveScimToken(db: Executor, companyId: string): Promi
 function emailsLowerOf(attributes: Record<string, unknown>): string[] {
   const emails = Array.isArray(attributes.emails) ? attributes.emails : [];
   const values = emails.map((e) => (e as { value?: unknown } | null)?.value).filter((v): v is string => typeof v === 'string');
-  return [...new Set(values.map((v) => v.toLowerCase()))];
+  return [...new Set(values.map(foldIdentifier))];
 }
 
 export async function insertDirectoryUser(

@@ -3,6 +3,7 @@
  * large the directory. Only attributes with a column or a known JSON location are filterable; anything
  * else is refused as invalidFilter (RFC 7644 §3.12), never silently ignored.
  */
+import { foldIdentifier } from '../core/email.js';
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { SCHEMA_ENTERPRISE_USER, ScimError } from '../scim/types.js';
@@ -84,7 +85,8 @@ function compare(column: Column, op: CompareOp, value: FilterValue, name: string
     return clause;
   }
   const left = column.caseExact || column.lowered ? column.expr : sql`lower(${column.expr})`;
-  const right = column.caseExact ? value : value.toLowerCase();
+  // Lowered columns hold foldIdentifier's form (core/email.ts): fold the value the same way.
+  const right = column.caseExact ? value : column.lowered ? foldIdentifier(value) : value.toLowerCase();
   switch (op) {
     case 'eq':
       return sql`${left} = ${right}`;
@@ -144,7 +146,7 @@ const userMulti = (attribute: string): MultiValued => ({
 function requiredValues(filter: ScimFilter): string[] {
   if (filter.kind === 'and') return [...requiredValues(filter.left), ...requiredValues(filter.right)];
   if (filter.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string' && (filter.path.subAttribute ?? filter.path.attribute) === 'value') {
-    return [filter.value.toLowerCase()];
+    return [foldIdentifier(filter.value)];
   }
   return [];
 }

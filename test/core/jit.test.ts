@@ -93,7 +93,9 @@ const cases: Case[] = [
   // Domains compare case-insensitively, after IDN normalisation; a subdomain is another domain.
   { rule: 'upper-case address matches the confirmed domain', company: decorumsoft, email: 'JANE@DecorumSoft.COM', expected: 'provision' },
   { rule: 'upper-case address of an existing user signs them in', company: decorumsoft, email: 'Jon.Smith@DECORUMSOFT.com', expected: 'sign_in' },
-  { rule: 'a trailing dot on the domain is the same domain', company: decorumsoft, email: 'jane@decorumsoft.com.', expected: 'provision' },
+  { rule: 'a trailing dot on the domain is refused, not repaired', company: decorumsoft, email: 'jane@decorumsoft.com.', expected: 'email_invalid' },
+  { rule: 'the Kelvin sign is refused, never folded onto k', company: { users: [user('kate@decorumsoft.com')] }, email: '\u212Aate@decorumsoft.com', expected: 'email_ambiguous_character' },
+  { rule: 'a soft hyphen is refused, not kept', company: decorumsoft, email: 'ja\u00ADne@decorumsoft.com', expected: 'email_invisible_character' },
   { rule: 'Unicode domain matches a confirmed punycode domain', company: { users: [user('b@xn--bcher-kva.de')] }, email: 'a@bücher.de', expected: 'provision' },
   { rule: 'punycode domain matches a confirmed Unicode domain', company: { users: [user('a@bücher.de')] }, email: 'b@xn--bcher-kva.de', expected: 'provision' },
   { rule: 'upper-case Unicode domain matches too', company: { users: [user('a@bücher.de')] }, email: 'C@BÜCHER.DE', expected: 'provision' },
