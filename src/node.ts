@@ -72,6 +72,7 @@ async function main() {
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     operatorToken,
     sessionSecret,
+    previousSessionSecrets: env.SESSION_SECRET_PREVIOUS ?? [],
     production,
   };
 
@@ -92,7 +93,7 @@ async function main() {
   if (!production && env.DEMO === 'on') {
     const { ensureDemo } = await import('./dev/demo.js');
     const { devIdpRoutes } = await import('./dev/idp-routes.js');
-    const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret };
+    const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret, previousSessionSecrets: config.previousSessionSecrets ?? [] };
     const demo = await ensureDemo(deps, env.DATA_DIR, (msg) => log(msg));
     if (demo) {
       extraRoutes = devIdpRoutes(demo);

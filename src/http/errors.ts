@@ -9,6 +9,7 @@ import {
   InvalidInputError,
   NotFoundError,
   ServiceError,
+  UnavailableError,
 } from '../services/errors.js';
 
 export interface ErrorPayload {
@@ -27,6 +28,7 @@ function statusOf(error: ServiceError): ContentfulStatusCode {
   if (error instanceof ConflictError) return 409;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof GoneError) return 410;
+  if (error instanceof UnavailableError) return 503;
   return 400;
 }
 
