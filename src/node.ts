@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { nodeApiReferenceScript } from './node/api-reference-script.js';
 import type { AppConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
+import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
 import { lockDataDir, StartupError, withDatabaseRetries } from './node/startup.js';
@@ -136,7 +137,7 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(error.message);
   } else {
-    console.error(JSON.stringify({ level: 'error', msg: 'failed to start', error: String((error as Error)?.stack ?? error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'failed to start', ...loggableError(error) }));
   }
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import {
   ServiceError,
   UnavailableError,
 } from '../services/errors.js';
+import { loggableError } from './loggable-error.js';
 
 export interface ErrorPayload {
   code: string;
@@ -57,8 +58,8 @@ export function handleError(error: Error, c: Context): Response {
       level: 'error',
       msg: 'unhandled error',
       requestId: c.get('requestId' as never),
-      error: error.message,
-      stack: error.stack,
+      // Never error.message as such: a failed query's quotes its parameters (emails, NameIDs).
+      ...loggableError(error),
     }),
   );
   return errorResponse(c, 500, { code: 'internal_error', message: 'Something went wrong on our side.' });

@@ -22,6 +22,7 @@ import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.j
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
 import type { AppEnv } from '../env.js';
 import { jsonHasNul } from '../middleware/request.js';
+import { loggableError } from '../loggable-error.js';
 import { describeRoute } from 'hono-openapi';
 import { scimListParameters, scimOperation, scimProjectionParameters } from '../scim-openapi.js';
 
@@ -39,7 +40,7 @@ export function scimFailure(error: unknown, c: Context<AppEnv>): Response {
   else if (error instanceof HTTPException && error.status < 500) {
     scim = new ScimError(error.status, error.status === 400 ? 'invalidSyntax' : null, error.message || 'Bad request');
   } else {
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled SCIM error', requestId: c.get('requestId'), error: String((error as Error)?.stack ?? error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled SCIM error', requestId: c.get('requestId'), ...loggableError(error) }));
     scim = new ScimError(500, null, 'Something went wrong on our side.');
   }
   if (scim.status === 401) c.header('WWW-Authenticate', 'Bearer');
