@@ -69,6 +69,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       publicUrl: config.publicUrl,
       now,
       sessionSecret: config.sessionSecret,
+      previousSessionSecrets: config.previousSessionSecrets ?? [],
       ...(options.purgeEvery !== undefined ? { purgeEvery: options.purgeEvery } : {}),
     });
     return next();

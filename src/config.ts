@@ -18,8 +18,42 @@ const origin = v.pipe(
   v.transform((value) => new URL(value).origin),
 );
 
+/** How to make a secret, quoted in every refusal of one. */
+export const SECRET_RECIPE = `node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))"`;
+
 const secret = (name: string) =>
-  v.pipe(v.string(), v.minLength(32, `${name} must be at least 32 characters (e.g. openssl rand -base64 32)`));
+  v.pipe(v.string(), v.minLength(32, `${name} must be at least 32 characters (generate one with ${SECRET_RECIPE})`));
+
+/** SESSION_SECRET_PREVIOUS: the secrets being rotated away from, comma-separated, newest first. */
+const previousSecrets = v.pipe(
+  v.string(),
+  v.transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== '')),
+  v.check(
+    (list) => list.every((part) => part.length >= 32),
+    'must be one or more former SESSION_SECRET values (each at least 32 characters), separated by commas',
+  ),
+);
+
+/** Production secrets must carry at least this much entropy by `estimatedEntropyBits`. */
+export const MIN_SECRET_ENTROPY_BITS = 128;
+
+/**
+ * A simple upper estimate of a secret's entropy: its Shannon entropy per character (from the
+ * frequencies of its own characters) times its length. It cannot see patterns, but it refuses what
+ * people actually paste by mistake ('0000…', 'aaaa…', 'abab…'), and 32 random bytes in base64url
+ * (about 200 bits) or hex (about 250) pass easily. Hand-written: no library in the project does this.
+ */
+export function estimatedEntropyBits(value: string): number {
+  const chars = [...value];
+  const counts = new Map<string, number>();
+  for (const char of chars) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let perChar = 0;
+  for (const count of counts.values()) {
+    const p = count / chars.length;
+    perChar -= p * Math.log2(p);
+  }
+  return perChar * chars.length;
+}
 
 const EnvSchema = v.object({
   NODE_ENV: v.optional(v.picklist(['development', 'production', 'test'], 'must be development, production or test'), 'development'),
@@ -44,6 +78,8 @@ const EnvSchema = v.object({
   PUBLIC_URL: v.optional(origin),
   OPERATOR_TOKEN: v.optional(secret('OPERATOR_TOKEN')),
   SESSION_SECRET: v.optional(secret('SESSION_SECRET')),
+  /** Former SESSION_SECRETs during a rotation: still open sealed keys and session cookies, never used for new ones. */
+  SESSION_SECRET_PREVIOUS: v.optional(previousSecrets),
   LOG_LEVEL: v.optional(v.picklist(['info', 'silent'], 'must be info or silent'), 'info'),
   /** The development demo company and test IdP page; ignored when NODE_ENV=production. */
   DEMO: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
@@ -56,19 +92,48 @@ export interface AppConfig {
   readonly publicUrl: string;
   readonly operatorToken: string;
   readonly sessionSecret: string;
+  /** SESSION_SECRET_PREVIOUS: accepted for unsealing and for session cookies, never for new ones. */
+  readonly previousSessionSecrets?: readonly string[];
   readonly production: boolean;
 }
 
 export class ConfigError extends Error {}
 
-/** Parses the environment; throws ConfigError listing every bad variable. Empty strings count as unset. */
-export function parseEnv(env: Record<string, string | undefined>): EnvConfig {
+/**
+ * The secrets a production deployment relies on that are too guessable, as `NAME: why` lines.
+ * SESSION_SECRET_PREVIOUS is not checked: rotating away from a weak secret needs it accepted there.
+ */
+function weakProductionSecrets(env: EnvConfig): string[] {
+  const lines: string[] = [];
+  for (const name of ['OPERATOR_TOKEN', 'SESSION_SECRET'] as const) {
+    const value = env[name];
+    if (value === undefined) continue;
+    const bits = Math.floor(estimatedEntropyBits(value));
+    if (bits < MIN_SECRET_ENTROPY_BITS) {
+      lines.push(
+        `  ${name}: has too little entropy for production (about ${bits} bits, at least ${MIN_SECRET_ENTROPY_BITS} needed); generate one with ${SECRET_RECIPE}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * Parses the environment; throws ConfigError listing every bad variable. Empty strings count as unset.
+ * In production (NODE_ENV=production, or `production` for runtimes that are always production, the
+ * Worker) the secrets must also be hard to guess.
+ */
+export function parseEnv(env: Record<string, string | undefined>, options: { production?: boolean } = {}): EnvConfig {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = v.safeParse(EnvSchema, cleaned);
-  if (result.success) return result.output;
-  const lines = result.issues.map((issue) => {
-    const key = issue.path?.map((p) => String(p.key)).join('.') ?? '(environment)';
-    return `  ${key}: ${issue.message}`;
-  });
+  const lines = result.success
+    ? (options.production ?? result.output.NODE_ENV === 'production')
+      ? weakProductionSecrets(result.output)
+      : []
+    : result.issues.map((issue) => {
+        const key = issue.path?.map((p) => String(p.key)).join('.') ?? '(environment)';
+        return `  ${key}: ${issue.message}`;
+      });
+  if (result.success && lines.length === 0) return result.output;
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }

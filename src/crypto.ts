@@ -91,6 +91,21 @@ export function unseal(sealed: string, secret: string, purpose: string): string 
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }
 
+/**
+ * Opens a sealed value with the first of `secrets` that can (the current SESSION_SECRET first, then
+ * those being rotated away from): the plaintext and the index of that secret, or null when none can.
+ */
+export function unsealWithAny(sealed: string, secrets: readonly string[], purpose: string): { plaintext: string; secretIndex: number } | null {
+  for (const [secretIndex, secret] of secrets.entries()) {
+    try {
+      return { plaintext: unseal(sealed, secret, purpose), secretIndex };
+    } catch {
+      // Another secret sealed it (or it is damaged): try the next one.
+    }
+  }
+  return null;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** True for a lower-case UUID, the form of SCIM ids (directory users and groups): anything else cannot exist. */

@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { nodeApiReferenceScript } from './node/api-reference-script.js';
 import type { AppConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
+import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
 import { lockDataDir, StartupError, withDatabaseRetries } from './node/startup.js';
@@ -72,6 +73,7 @@ async function main() {
     publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
     operatorToken,
     sessionSecret,
+    previousSessionSecrets: env.SESSION_SECRET_PREVIOUS ?? [],
     production,
   };
 
@@ -92,7 +94,7 @@ async function main() {
   if (!production && env.DEMO === 'on') {
     const { ensureDemo } = await import('./dev/demo.js');
     const { devIdpRoutes } = await import('./dev/idp-routes.js');
-    const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret };
+    const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret, previousSessionSecrets: config.previousSessionSecrets ?? [] };
     const demo = await ensureDemo(deps, env.DATA_DIR, (msg) => log(msg));
     if (demo) {
       extraRoutes = devIdpRoutes(demo);
@@ -135,7 +137,7 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StartupError) {
     console.error(error.message);
   } else {
-    console.error(JSON.stringify({ level: 'error', msg: 'failed to start', error: String((error as Error)?.stack ?? error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'failed to start', ...loggableError(error) }));
   }
   process.exit(1);
 });

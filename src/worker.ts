@@ -21,6 +21,8 @@ export interface WorkerEnv {
   PUBLIC_URL?: string;
   OPERATOR_TOKEN?: string;
   SESSION_SECRET?: string;
+  /** Former SESSION_SECRETs during a rotation, comma-separated (npx wrangler secret put SESSION_SECRET_PREVIOUS). */
+  SESSION_SECRET_PREVIOUS?: string;
   LOG_LEVEL?: string;
 }
 
@@ -47,7 +49,8 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
   const variables = new Set<string>();
   let parsed: ReturnType<typeof parseEnv> | null = null;
   try {
-    parsed = parseEnv(strings);
+    // A Worker is always production: its secrets must pass the production entropy rule.
+    parsed = parseEnv(strings, { production: true });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const line of error.message.split('\n').slice(1)) {
@@ -74,6 +77,7 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
       publicUrl: parsed.PUBLIC_URL!,
       operatorToken: parsed.OPERATOR_TOKEN!,
       sessionSecret: parsed.SESSION_SECRET!,
+      previousSessionSecrets: parsed.SESSION_SECRET_PREVIOUS ?? [],
       production: true,
     },
     silent: parsed.LOG_LEVEL === 'silent',

@@ -9,7 +9,9 @@ import {
   InvalidInputError,
   NotFoundError,
   ServiceError,
+  UnavailableError,
 } from '../services/errors.js';
+import { loggableError } from './loggable-error.js';
 
 export interface ErrorPayload {
   code: string;
@@ -27,6 +29,7 @@ function statusOf(error: ServiceError): ContentfulStatusCode {
   if (error instanceof ConflictError) return 409;
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof GoneError) return 410;
+  if (error instanceof UnavailableError) return 503;
   return 400;
 }
 
@@ -55,8 +58,8 @@ export function handleError(error: Error, c: Context): Response {
       level: 'error',
       msg: 'unhandled error',
       requestId: c.get('requestId' as never),
-      error: error.message,
-      stack: error.stack,
+      // Never error.message as such: a failed query's quotes its parameters (emails, NameIDs).
+      ...loggableError(error),
     }),
   );
   return errorResponse(c, 500, { code: 'internal_error', message: 'Something went wrong on our side.' });

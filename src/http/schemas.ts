@@ -71,6 +71,14 @@ const nullableDate = v.nullable(isoDate);
 
 export const Company = v.object({ id: v.string(), name: v.string(), createdAt: isoDate });
 export const CompanyList = v.object({ companies: v.array(Company) });
+export const ResealReport = v.object({
+  resealed: v.pipe(v.number(), v.description('Keys re-sealed with the current SESSION_SECRET (a SESSION_SECRET_PREVIOUS had sealed them)')),
+  alreadyCurrent: v.pipe(v.number(), v.description('Keys already sealed with the current SESSION_SECRET')),
+  unreadable: v.pipe(
+    v.array(v.string()),
+    v.description('Companies whose key no configured secret opens: their encrypted sign-ins answer 503 sealed_key_unreadable'),
+  ),
+});
 export const ApiKeyInfo = v.object({ id: v.string(), label: v.nullable(v.string()), createdAt: isoDate, revokedAt: nullableDate });
 export const CreatedApiKey = v.object({ ...ApiKeyInfo.entries, key: v.string() });
 export const ApiKeyList = v.object({ apiKeys: v.array(ApiKeyInfo) });

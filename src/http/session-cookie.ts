@@ -1,6 +1,6 @@
 /**
  * The session cookie: HttpOnly, Secure, SameSite=Lax, signed with SESSION_SECRET (hono's signed
- * cookies). Over https it carries the `__Host-` prefix, which pins it to our exact origin.
+ * cookies; SESSION_SECRET_PREVIOUS is still accepted during a rotation). Over https it carries the `__Host-` prefix, which pins it to our exact origin.
  */
 import type { Context } from 'hono';
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
@@ -24,10 +24,28 @@ export async function setSessionCookie(c: Context<AppEnv>, token: string): Promi
   });
 }
 
-/** The session token from a validly signed cookie, or null. */
-export async function readSessionToken(c: Context<AppEnv>): Promise<string | null> {
-  const value = await getSignedCookie(c, c.get('config').sessionSecret, NAME, prefixFor(c).prefix);
+async function tokenSignedWith(c: Context<AppEnv>, secret: string): Promise<string | null> {
+  const value = await getSignedCookie(c, secret, NAME, prefixFor(c).prefix);
   return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/**
+ * The session token from a validly signed cookie, or null. During a SESSION_SECRET rotation a cookie
+ * signed with a SESSION_SECRET_PREVIOUS is accepted and re-issued signed with the current secret, so
+ * nobody is signed out by the rotation and the previous secret can be dropped once sessions renew.
+ */
+export async function readSessionToken(c: Context<AppEnv>): Promise<string | null> {
+  const config = c.get('config');
+  const current = await tokenSignedWith(c, config.sessionSecret);
+  if (current !== null) return current;
+  for (const previous of config.previousSessionSecrets ?? []) {
+    const token = await tokenSignedWith(c, previous);
+    if (token !== null) {
+      await setSessionCookie(c, token);
+      return token;
+    }
+  }
+  return null;
 }
 
 export function clearSessionCookie(c: Context<AppEnv>): void {

@@ -11,8 +11,12 @@ export interface IdpTrust {
 export interface SpIdentity {
   entityId: string;
   acsUrl: string;
-  /** Present when the company wants encrypted assertions: the key the IdP encrypts to. */
-  encryption?: { privateKeyPem: string; certificatePem: string } | undefined;
+  /**
+   * Present when the company wants encrypted assertions: the key the IdP encrypts to. The private key
+   * may be a loader, called only for an encrypted assertion (metadata and unencrypted responses never
+   * need it); whatever a loader throws, verifySamlResponse lets through (our fault, not the response's).
+   */
+  encryption?: { privateKeyPem: string | (() => string); certificatePem: string } | undefined;
 }
 
 export interface VerifyInput {

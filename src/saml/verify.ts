@@ -7,7 +7,7 @@ import { verifyEnvelopedSignature } from './signature.js';
 import type { TrustedCertificate, VerifiedSignature } from './signature.js';
 import { checkRoot, checkStatus, inspectDecryptedAssertion, inspectResponse } from './structure.js';
 import { refuse } from './types.js';
-import type { SamlFailure, VerifyInput, VerifyResult } from './types.js';
+import type { SamlFailure, SpIdentity, VerifyInput, VerifyResult } from './types.js';
 import { NS, XmlRejected, attrValue, childrenNamed, decodeBase64Xml, optionalChild, parseRoot, textContent } from './xml.js';
 
 /** Tolerance on every NotBefore/NotOnOrAfter when the caller gives none. */
@@ -79,15 +79,32 @@ function openEncrypted(
   return { assertion: parseRoot(signature.signedXml), signature };
 }
 
+/** What an SP key loader threw, carried past the catch-all below so the caller sees its own error. */
+class KeyLoaderFailed extends Error {
+  constructor(readonly original: unknown) {
+    super('the SP private key loader failed');
+  }
+}
+
+function privateKeyOf(encryption: NonNullable<SpIdentity['encryption']>): string {
+  if (typeof encryption.privateKeyPem === 'string') return encryption.privateKeyPem;
+  try {
+    return encryption.privateKeyPem();
+  } catch (error) {
+    throw new KeyLoaderFailed(error);
+  }
+}
+
 /**
  * SAMLResponse (base64 form value) -> the verified assertion, or the named reason it is refused.
- * Pure: no I/O, no clock but `input.now`, never throws. Replay is not checked here: store
+ * Pure: no I/O, no clock but `input.now`, never throws but what an SP key loader throws. Replay is not checked here: store
  * `assertion.assertionId` until `assertion.notOnOrAfter` and refuse a second use.
  */
 export async function verifySamlResponse(input: VerifyInput): Promise<VerifyResult> {
   try {
     return await verify(input);
   } catch (error) {
+    if (error instanceof KeyLoaderFailed) throw error.original;
     if (error instanceof XmlRejected) return refuse(error.kind, error.message);
     return refuse('malformed', `unexpected error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
   }
@@ -107,9 +124,11 @@ async function verify(input: VerifyInput): Promise<VerifyResult> {
   const { shape } = shaped;
 
   const encrypted = shape.encryptedAssertion !== null;
+  let privateKeyPem = '';
   if (shape.encryptedAssertion) {
     if (!sp.encryption) return refuse('encryption_not_configured', 'the assertion is encrypted but no SP encryption key is configured');
-    if (!isPrivateKeyPem(sp.encryption.privateKeyPem)) return refuse('config_invalid', 'the SP encryption key is not a PEM private key');
+    privateKeyPem = privateKeyOf(sp.encryption);
+    if (!isPrivateKeyPem(privateKeyPem)) return refuse('config_invalid', 'the SP encryption key is not a PEM private key');
     const policy = checkEncryptedAssertion(shape.encryptedAssertion);
     if (policy) return policy;
   }
@@ -143,7 +162,7 @@ async function verify(input: VerifyInput): Promise<VerifyResult> {
     // Decrypt the ciphertext the Response signature covers (else the only one there is).
     const source = signedResponse ? childIn(signedResponse, 'EncryptedAssertion') : (shape.encryptedAssertion as Element);
     if (isFailure(source)) return source;
-    const opened = openEncrypted(source, (sp.encryption as { privateKeyPem: string }).privateKeyPem, verifyOn);
+    const opened = openEncrypted(source, privateKeyPem, verifyOn);
     if (isFailure(opened)) {
       // Unauthenticated CBC ciphertext: distinct errors would be a decryption oracle (XML Encryption
       // CBC attack), so without a verified Response signature every failure reads the same.

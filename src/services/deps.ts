@@ -8,6 +8,8 @@ export interface ServiceDeps {
   readonly now: () => Date;
   /** SESSION_SECRET: signs session cookies and seals secrets kept in the database. */
   readonly sessionSecret: string;
+  /** SESSION_SECRET_PREVIOUS during a rotation: opens what they sealed, never seals anything new. */
+  readonly previousSessionSecrets?: readonly string[];
   /**
    * One successful sign-in in this many also purges expired replay-cache entries, AuthnRequests and
    * sessions (default 32; 0 never: tests whose clocks are pinned to other years share one database).

@@ -21,3 +21,5 @@ export class ConflictError extends ServiceError {}
 export class ForbiddenError extends ServiceError {}
 /** The thing existed but can no longer be used (expired or used invitation). */
 export class GoneError extends ServiceError {}
+/** The service cannot work until an operator fixes its configuration (answered 503, never 500). */
+export class UnavailableError extends ServiceError {}

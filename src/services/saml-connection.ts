@@ -1,13 +1,13 @@
 /** Admin use cases for a company's SAML connection, and the SP identity the ACS verifies against. */
-import { seal, unseal } from '../crypto.js';
+import { seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
 import type { CertificateInfo, SpIdentity } from '../saml/index.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { SamlConnection } from '../store/saml.js';
-import { findSamlConnection, upsertSamlConnection } from '../store/saml.js';
+import { findSamlConnection, listSealedSpKeys, replaceSealedSpKey, upsertSamlConnection } from '../store/saml.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInputError, NotFoundError } from './errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
 
 const SEAL_PURPOSE = 'sp-encryption-key';
 
@@ -28,20 +28,81 @@ export function spUrls(publicUrl: string, companyId: string) {
   return { entityId: base, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login` };
 }
 
-/** The SP identity one company's IdP knows us by, with the decrypted encryption key when configured. */
+/** The secrets that may open a sealed value: the current SESSION_SECRET first, then SESSION_SECRET_PREVIOUS. */
+function unsealingSecrets(deps: ServiceDeps): string[] {
+  return [deps.sessionSecret, ...(deps.previousSessionSecrets ?? [])];
+}
+
+/** Nothing configured can open a company's sealed SP key: only the operator can fix it (503, never a 500). */
+export class SealedKeyUnreadableError extends UnavailableError {
+  constructor(companyId: string) {
+    super(
+      'sealed_key_unreadable',
+      `The SP encryption key of company ${companyId} was sealed with a SESSION_SECRET this server no longer has. ` +
+        'Operator: set SESSION_SECRET_PREVIOUS to the former SESSION_SECRET and restart, then POST /api/operator/reseal; ' +
+        "if that secret is lost, the company admin must upload a new SP encryption key pair (PUT .../saml with spEncryption).",
+    );
+  }
+}
+
+/**
+ * The SP identity one company's IdP knows us by. The private key is unsealed only when an encrypted
+ * assertion needs it: metadata, AuthnRequests and unencrypted responses keep working whatever secret
+ * sealed it.
+ */
 export function spIdentityFor(deps: ServiceDeps, connection: SamlConnection | null, companyId: string): SpIdentity {
   const urls = spUrls(deps.publicUrl, companyId);
   const identity: SpIdentity = {
     entityId: connection?.spEntityIdOverride ?? urls.entityId,
     acsUrl: connection?.acsUrlOverride ?? urls.acsUrl,
   };
-  if (connection?.spEncryptionCertificate && connection.spEncryptionKeySealed) {
+  const sealed = connection?.spEncryptionKeySealed;
+  if (connection?.spEncryptionCertificate && sealed) {
     identity.encryption = {
       certificatePem: connection.spEncryptionCertificate,
-      privateKeyPem: unseal(connection.spEncryptionKeySealed, deps.sessionSecret, SEAL_PURPOSE),
+      privateKeyPem: () => {
+        const opened = unsealWithAny(sealed, unsealingSecrets(deps), SEAL_PURPOSE);
+        if (!opened) throw new SealedKeyUnreadableError(companyId);
+        return opened.plaintext;
+      },
     };
   }
   return identity;
+}
+
+export interface ResealReport {
+  /** Keys re-sealed with the current SESSION_SECRET (they were sealed with a previous one). */
+  resealed: number;
+  /** Keys already sealed with the current SESSION_SECRET. */
+  alreadyCurrent: number;
+  /** Companies whose key no configured secret opens (their encrypted sign-ins answer sealed_key_unreadable). */
+  unreadable: string[];
+}
+
+/**
+ * After a SESSION_SECRET rotation: re-seals every stored SP key that a previous secret opens with the
+ * current one, so SESSION_SECRET_PREVIOUS can then be removed. Each company's change is audited.
+ */
+export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise<ResealReport> {
+  const report: ResealReport = { resealed: 0, alreadyCurrent: 0, unreadable: [] };
+  for (const { companyId, sealed } of await listSealedSpKeys(deps.db)) {
+    const opened = unsealWithAny(sealed, unsealingSecrets(deps), SEAL_PURPOSE);
+    if (!opened) {
+      report.unreadable.push(companyId);
+    } else if (opened.secretIndex === 0) {
+      report.alreadyCurrent += 1;
+    } else {
+      const replaced = await deps.db.transaction(async (tx) => {
+        if (!(await replaceSealedSpKey(tx, companyId, sealed, seal(opened.plaintext, deps.sessionSecret, SEAL_PURPOSE)))) return false;
+        await recordAudit(tx, { companyId, actor, action: 'saml_connection.key_resealed', targetType: 'saml_connection', targetId: companyId });
+        return true;
+      });
+      // Not replaced: an admin stored a new key meanwhile, sealed with the current secret.
+      if (replaced) report.resealed += 1;
+      else report.alreadyCurrent += 1;
+    }
+  }
+  return report;
 }
 
 function requireHttpUrl(value: string, field: string): string {

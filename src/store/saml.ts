@@ -1,5 +1,5 @@
 /** SAML connections, the AuthnRequests we issued, and the replay cache of accepted assertions. */
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
@@ -20,6 +20,26 @@ export async function upsertSamlConnection(db: Executor, input: SamlConnectionIn
     .onConflictDoUpdate({ target: samlConnections.companyId, set: { ...rest, updatedAt: at } })
     .returning();
   return row!;
+}
+
+/** Every connection with a sealed SP encryption key: what a re-seal after a SESSION_SECRET rotation walks. */
+export async function listSealedSpKeys(db: Executor): Promise<{ companyId: string; sealed: string }[]> {
+  const rows = await db
+    .select({ companyId: samlConnections.companyId, sealed: samlConnections.spEncryptionKeySealed })
+    .from(samlConnections)
+    .where(isNotNull(samlConnections.spEncryptionKeySealed))
+    .orderBy(samlConnections.companyId);
+  return rows.map((row) => ({ companyId: row.companyId, sealed: row.sealed! }));
+}
+
+/** Replaces a sealed key only if it is still the one read (a concurrent PUT of a new key wins). */
+export async function replaceSealedSpKey(db: Executor, companyId: string, expected: string, sealed: string): Promise<boolean> {
+  const rows = await db
+    .update(samlConnections)
+    .set({ spEncryptionKeySealed: sealed })
+    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.spEncryptionKeySealed, expected)))
+    .returning({ companyId: samlConnections.companyId });
+  return rows.length === 1;
 }
 
 export async function insertSamlRequest(

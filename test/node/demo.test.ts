@@ -117,7 +117,7 @@ describe('the development demo', () => {
     // Its own DATA_DIR: the demo server above still holds its folder's lock while it runs.
     const prodDir = await mkdtemp(join(tmpdir(), 'bridge-demo-prod-'));
     const prod = await start(
-      { NODE_ENV: 'production', DATA_DIR: prodDir, OPERATOR_TOKEN: 'p'.repeat(40), SESSION_SECRET: 's'.repeat(40), PUBLIC_URL: `http://127.0.0.1:${port}` },
+      { NODE_ENV: 'production', DATA_DIR: prodDir, OPERATOR_TOKEN: 'Xq3vN8pL2mRt7wYz5bKc9dHf4gJs6aEu1iOo0', SESSION_SECRET: 'Zr8kT2nW5qXv9mPb3cLd7fHj1gNs4aYe6uIo0', PUBLIC_URL: `http://127.0.0.1:${port}` },
       port,
     );
     try {

@@ -14,7 +14,8 @@ import { freePort, projectRoot, start, stop } from '../support/server.js';
 
 const run = promisify(execFile);
 const bundle = join(projectRoot, 'dist', 'node.js');
-const secrets = { OPERATOR_TOKEN: 'o'.repeat(40), SESSION_SECRET: 's'.repeat(40) };
+// Production refuses guessable secrets: these are random-looking (about 200 bits by the entropy estimate).
+const secrets = { OPERATOR_TOKEN: 'Xq3vN8pL2mRt7wYz5bKc9dHf4gJs6aEu1iOo0', SESSION_SECRET: 'Zr8kT2nW5qXv9mPb3cLd7fHj1gNs4aYe6uIo0' };
 
 const dirs: string[] = [];
 async function tempDir(prefix: string) {

@@ -71,8 +71,8 @@ describe('the Worker', () => {
 describe('workerSetup: the env rules of src/config.ts, plus what only the Worker requires', () => {
   const valid = {
     PUBLIC_URL: 'https://sso.example.com',
-    OPERATOR_TOKEN: 'o'.repeat(32),
-    SESSION_SECRET: 's'.repeat(32),
+    OPERATOR_TOKEN: 'Xq3vN8pL2mRt7wYz5bKc9dHf4gJs6aEu1iOo0',
+    SESSION_SECRET: 'Zr8kT2nW5qXv9mPb3cLd7fHj1gNs4aYe6uIo0',
     DATABASE_URL: 'postgres://u:p@db.example.com/bridge',
   };
 
@@ -83,6 +83,7 @@ describe('workerSetup: the env rules of src/config.ts, plus what only the Worker
   it.each([
     ['no secrets (no development fallback in the Worker)', { OPERATOR_TOKEN: undefined, SESSION_SECRET: '' }, ['OPERATOR_TOKEN', 'SESSION_SECRET']],
     ['a short secret', { SESSION_SECRET: 'short' }, ['SESSION_SECRET']],
+    ['a guessable secret (a Worker is production)', { OPERATOR_TOKEN: '0'.repeat(40) }, ['OPERATOR_TOKEN']],
     ['a PUBLIC_URL with a path', { PUBLIC_URL: 'https://sso.example.com/app' }, ['PUBLIC_URL']],
     ['no database', { DATABASE_URL: undefined }, ['HYPERDRIVE']],
   ])('refuses %s, naming the variables', (_label, change, variables) => {

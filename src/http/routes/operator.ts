@@ -16,6 +16,7 @@ import {
   revokeDomainException,
 } from '../../services/support.js';
 import { disableJitAsSupport } from '../../services/jit-settings.js';
+import { resealStoredKeys } from '../../services/saml-connection.js';
 import type { AppEnv } from '../env.js';
 import { requireOperator } from '../middleware/auth.js';
 import { describe } from '../openapi-helpers.js';
@@ -35,6 +36,22 @@ const CompanyParam = v.object({ companyId: v.pipe(v.string(), v.maxLength(64)) }
 
 export const operatorRoutes = new Hono<AppEnv>()
   .use(requireOperator)
+  .post(
+    '/reseal',
+    describe({
+      operationId: 'resealStoredKeys',
+      summary: 'Re-seal every stored SP encryption key with the current SESSION_SECRET (after a rotation)',
+      description:
+        'Run after restarting with a new SESSION_SECRET and the former one in SESSION_SECRET_PREVIOUS. Keys a previous ' +
+        'secret opens are sealed again with the current one; when `unreadable` is empty and sessions have renewed, ' +
+        'SESSION_SECRET_PREVIOUS can be removed. Safe to repeat.',
+      tag,
+      security,
+      responses: { 200: { description: 'What was re-sealed', schema: s.ResealReport } },
+      errors: [401],
+    }),
+    async (c) => c.json(await resealStoredKeys(c.get('deps'), c.get('actor'))),
+  )
   .post(
     '/companies',
     describe({ operationId: 'createCompany', summary: 'Create a company', tag, security, responses: { 201: { description: 'Created', schema: s.Company } }, errors: [400, 401, 413, 415] }),

@@ -9,6 +9,7 @@ import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { describe } from '../openapi-helpers.js';
 import { RefusalPage } from '../pages.js';
+import { ErrorBody } from '../schemas.js';
 import { setSessionCookie } from '../session-cookie.js';
 
 const tag = 'SAML';
@@ -81,6 +82,10 @@ export const samlRoutes = new Hono<AppEnv>()
         403: { description: 'HTML page naming the reason for the refusal (signature, audience, expiry, replay, JIT rules...)', mediaType: 'text/html' },
         404: { description: 'HTML page: no such company, or SAML is not set up', mediaType: 'text/html' },
         413: { description: 'HTML page: the body is too large', mediaType: 'text/html' },
+        503: {
+          description: 'sealed_key_unreadable: an encrypted assertion, and no configured SESSION_SECRET opens the SP key (the operator must act)',
+          schema: ErrorBody,
+        },
       },
     }),
     bodyLimit({

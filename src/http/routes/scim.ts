@@ -23,6 +23,7 @@ import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUs
 import type { AppEnv } from '../env.js';
 import { jsonHasNul } from '../middleware/request.js';
 import { findIllFormedText } from '../../core/text.js';
+import { loggableError } from '../loggable-error.js';
 import { describeRoute } from 'hono-openapi';
 import { scimListParameters, scimOperation, scimProjectionParameters } from '../scim-openapi.js';
 
@@ -40,7 +41,7 @@ export function scimFailure(error: unknown, c: Context<AppEnv>): Response {
   else if (error instanceof HTTPException && error.status < 500) {
     scim = new ScimError(error.status, error.status === 400 ? 'invalidSyntax' : null, error.message || 'Bad request');
   } else {
-    console.error(JSON.stringify({ level: 'error', msg: 'unhandled SCIM error', requestId: c.get('requestId'), error: String((error as Error)?.stack ?? error) }));
+    console.error(JSON.stringify({ level: 'error', msg: 'unhandled SCIM error', requestId: c.get('requestId'), ...loggableError(error) }));
     scim = new ScimError(500, null, 'Something went wrong on our side.');
   }
   if (scim.status === 401) c.header('WWW-Authenticate', 'Bearer');
