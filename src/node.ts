@@ -9,6 +9,7 @@ import { ConfigError, parseEnv } from './config.js';
 import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
+import { closeAfterRefusedBody } from './node/refused-body.js';
 import { lockDataDir, StartupError, withDatabaseRetries } from './node/startup.js';
 import type { DatabaseHandle } from './store/db.js';
 import { migrateDatabase } from './store/migrate.js';
@@ -110,7 +111,8 @@ async function main() {
     ...(extraRoutes ? { extraRoutes } : {}),
     apiReferenceScript: nodeApiReferenceScript,
   });
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
+  const fetch = closeAfterRefusedBody((request, env) => app.fetch(request, env));
+  const server = serve({ fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });
   });
   server.on('error', (error: NodeJS.ErrnoException) => {
