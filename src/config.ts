@@ -55,6 +55,16 @@ export function estimatedEntropyBits(value: string): number {
   return perChar * chars.length;
 }
 
+/** A whole number of seconds within [min, max]. */
+const seconds = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,4}$/, `must be a number of seconds (${min}-${max})`),
+    v.transform(Number),
+    v.minValue(min, `must be between ${min} and ${max} seconds`),
+    v.maxValue(max, `must be between ${min} and ${max} seconds`),
+  );
+
 const EnvSchema = v.object({
   NODE_ENV: v.optional(v.picklist(['development', 'production', 'test'], 'must be development, production or test'), 'development'),
   PORT: v.optional(
@@ -74,6 +84,10 @@ const EnvSchema = v.object({
     v.pipe(v.string(), v.regex(/^\d{1,4}$/, 'must be a number of seconds (0-9999)'), v.transform(Number)),
     '30',
   ),
+  /** How long opening a PostgreSQL connection may take before the request gets a 503 (not minutes). */
+  DATABASE_CONNECT_TIMEOUT_SECONDS: v.optional(seconds(1, 120), '5'),
+  /** How long one statement may run (server-side statement_timeout; the client gives up 1 s later). */
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: v.optional(seconds(1, 600), '10'),
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), './.data'),
   PUBLIC_URL: v.optional(origin),
   OPERATOR_TOKEN: v.optional(secret('OPERATOR_TOKEN')),

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { nodeApiReferenceScript } from './node/api-reference-script.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig, EnvConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
 import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
@@ -21,15 +21,17 @@ function log(msg: string, extra: Record<string, unknown> = {}) {
 
 /** Opens and migrates the database: postgres.js (retried while it comes up) or PGlite behind a DATA_DIR lock. */
 async function openDatabase(
-  databaseUrl: string | undefined,
-  dataDir: string,
-  retrySeconds: number,
+  env: EnvConfig,
   timings: { openMs?: number; migrateMs?: number },
 ): Promise<DatabaseHandle> {
+  const { DATABASE_URL: databaseUrl, DATA_DIR: dataDir } = env;
   if (databaseUrl) {
-    const handle = openPostgres(databaseUrl);
+    const handle = openPostgres(databaseUrl, {
+      connectTimeoutSeconds: env.DATABASE_CONNECT_TIMEOUT_SECONDS,
+      statementTimeoutSeconds: env.DATABASE_STATEMENT_TIMEOUT_SECONDS,
+    });
     try {
-      await withDatabaseRetries(databaseUrl, retrySeconds, () => migrateDatabase(handle), (line) =>
+      await withDatabaseRetries(databaseUrl, env.DATABASE_RETRY_SECONDS, () => migrateDatabase(handle), (line) =>
         console.error(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: line })),
       );
     } catch (error) {
@@ -82,7 +84,7 @@ async function main() {
   // Where a start's time goes, for the operator: opening the embedded database (on an empty
   // DATA_DIR that is PGlite's initdb, most of a first start) and applying migrations.
   const timings: { openMs?: number; migrateMs?: number } = {};
-  const database = await openDatabase(env.DATABASE_URL, env.DATA_DIR, env.DATABASE_RETRY_SECONDS, timings);
+  const database = await openDatabase(env, timings);
   log('database ready', {
     database: database.kind,
     location: database.kind === 'pglite' ? join(resolve(env.DATA_DIR), 'pglite') : 'DATABASE_URL',

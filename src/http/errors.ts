@@ -2,6 +2,10 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { scimErrorBody } from '../scim/errors.js';
+import { ScimError } from '../scim/types.js';
+import { isDatabaseUnavailable } from '../store/errors.js';
+import { DatabaseUnavailablePage } from './pages.js';
 import {
   ConflictError,
   ForbiddenError,
@@ -43,8 +47,52 @@ const HTTP_CODES: Partial<Record<number, string>> = {
   415: 'unsupported_media_type',
 };
 
+/** What a client is told to wait after a database outage (recovery takes a few seconds, no restart). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The pages a browser lands on: the ACS and SP-initiated start, the landing, admin and demo pages. */
+const BROWSER_PAGE = /^\/(?:$|admin$|logout$|dev\/|saml\/[^/]+\/(?:acs|login)$)/;
+
+/** Each client in the form it reads: SCIM clients SCIM's, browsers a page, everything else the JSON error. */
+function outageForm(c: Context): 'scim' | 'html' | 'json' {
+  const path = c.req.path;
+  if (path.startsWith('/scim/')) return 'scim';
+  if (BROWSER_PAGE.test(path)) return 'html';
+  // An invitation link answers a page when a browser asks for one, JSON otherwise.
+  if (path.startsWith('/invitations/') && (c.req.header('Accept') ?? '').includes('text/html')) return 'html';
+  return 'json';
+}
+
+/** 503 database_unavailable with Retry-After: the request may well succeed in a few seconds. */
+export function databaseUnavailable(c: Context, error: unknown): Response | Promise<Response> {
+  // The error's name and code only: a failed query's message quotes its parameters (emails, NameIDs).
+  const cause = error as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      msg: 'database unavailable',
+      requestId: c.get('requestId' as never),
+      code: cause?.cause?.code ?? cause?.code ?? null,
+    }),
+  );
+  c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  c.header('Cache-Control', 'no-store');
+  const message = 'The database does not answer; try again in a few seconds.';
+  switch (outageForm(c)) {
+    case 'scim':
+      return c.body(JSON.stringify(scimErrorBody(new ScimError(503, null, message))), 503, {
+        'Content-Type': 'application/scim+json; charset=utf-8',
+      });
+    case 'html':
+      return c.html(DatabaseUnavailablePage({ retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }), 503);
+    case 'json':
+      return errorResponse(c, 503, { code: 'database_unavailable', message });
+  }
+}
+
 /** Hono's onError: known failures become their status; anything else is logged and hidden behind a 500. */
-export function handleError(error: Error, c: Context): Response {
+export function handleError(error: Error, c: Context): Response | Promise<Response> {
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(c, error);
   if (error instanceof ServiceError) {
     return errorResponse(c, statusOf(error), { code: error.code, message: error.message });
   }

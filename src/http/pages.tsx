@@ -104,6 +104,29 @@ export function SignedInPage(props: SignedInProps) {
   );
 }
 
+/** The database does not answer: nothing is wrong with the person's sign-in, so they are told to retry. */
+export function DatabaseUnavailablePage(props: { retryAfterSeconds: number }) {
+  const title = 'Sign-in is briefly unavailable';
+  return (
+    <Layout title={title}>
+      <h1>{title}</h1>
+      <p>
+        We cannot reach our database right now, so nothing could be checked or saved. Nothing is wrong with your account or your
+        sign-in. Please try again in a few seconds (at least {props.retryAfterSeconds}), from your company’s sign-in portal.
+      </p>
+      <div class="box">
+        <p>
+          <strong>What to tell your admin:</strong> if this lasts, the service’s database is down or overloaded; its operator should
+          check it.
+        </p>
+        <p>
+          Reason code: <code>database_unavailable</code>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
 export function SignedOutPage() {
   return (
     <Layout title="Not signed in">

@@ -33,3 +33,51 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isForeignKeyViolation(error: unknown): boolean {
   return findPgError(error, '23503') !== null;
 }
+
+/**
+ * The database did not answer in time or the connection to it failed: the request may succeed later,
+ * so the HTTP layer answers 503 with Retry-After rather than 500.
+ */
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+}
+
+// Socket failures (Node), postgres.js's own connection codes, and SQLSTATEs that mean "not now" rather
+// than "wrong query": 57014 query_canceled (statement_timeout), 57P01-57P03 shutdown / starting up,
+// 53300 too_many_connections; class 08 (connection exception) is matched by prefix below.
+const UNAVAILABLE_CODES = new Set([
+  'DATABASE_UNAVAILABLE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+function unavailableCode(code: unknown): boolean {
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code));
+}
+
+/** True when `error` (or what it wraps: drizzle's query error, an AggregateError of connect attempts) is an outage. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const candidate = current as PgErrorLike & { errors?: unknown };
+    if (unavailableCode(candidate.code)) return true;
+    if (Array.isArray(candidate.errors) && candidate.errors.some((inner) => unavailableCode((inner as PgErrorLike)?.code))) return true;
+    current = candidate.cause;
+  }
+  return false;
+}

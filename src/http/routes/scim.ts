@@ -20,7 +20,9 @@ import { ScimError } from '../../scim/types.js';
 import { createScimGroup, deleteScimGroup, getScimGroup, groupResource, listScimGroups, patchScimGroup, replaceScimGroup } from '../../services/scim-groups.js';
 import { authenticateScimToken, scimBaseUrl } from '../../services/scim-tokens.js';
 import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUser, replaceScimUser, userResource } from '../../services/scim-users.js';
+import { isDatabaseUnavailable } from '../../store/errors.js';
 import type { AppEnv } from '../env.js';
+import { databaseUnavailable } from '../errors.js';
 import { jsonHasNul } from '../middleware/request.js';
 import { findIllFormedText } from '../../core/text.js';
 import { loggableError } from '../loggable-error.js';
@@ -35,7 +37,8 @@ function scimJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 = 200): R
 }
 
 /** Every failure of a SCIM route, in SCIM form; unexpected ones are logged and hidden behind a 500. */
-export function scimFailure(error: unknown, c: Context<AppEnv>): Response {
+export function scimFailure(error: unknown, c: Context<AppEnv>): Response | Promise<Response> {
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(c, error);
   let scim: ScimError;
   if (error instanceof ScimError) scim = error;
   else if (error instanceof HTTPException && error.status < 500) {
