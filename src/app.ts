@@ -11,6 +11,7 @@ import type { Db } from './store/db.js';
 import type { AppEnv } from './http/env.js';
 import { errorResponse, handleError } from './http/errors.js';
 import { requireCompanyAdmin } from './http/middleware/auth.js';
+import { refuseCrossSiteCookieWrites } from './http/middleware/csrf.js';
 import { refuseNulInUrl, requestLog, requireJsonBody } from './http/middleware/request.js';
 import type { LogSink } from './http/middleware/request.js';
 import { adminRoutes } from './http/routes/admin.js';
@@ -74,6 +75,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     });
     return next();
   });
+
+  // Before any body is read or any route runs: a forged write is refused whatever it carries.
+  app.use(refuseCrossSiteCookieWrites(config.publicUrl));
 
   const limit = (maxSize: number) =>
     bodyLimit({

@@ -3,7 +3,7 @@
  * cookies; SESSION_SECRET_PREVIOUS is still accepted during a rotation). Over https it carries the `__Host-` prefix, which pins it to our exact origin.
  */
 import type { Context } from 'hono';
-import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, getSignedCookie, setSignedCookie } from 'hono/cookie';
 import { SESSION_LIFETIME_MS } from '../services/sessions.js';
 import type { AppEnv } from './env.js';
 
@@ -46,6 +46,15 @@ export async function readSessionToken(c: Context<AppEnv>): Promise<string | nul
     }
   }
   return null;
+}
+
+/**
+ * Whether the request carries a session cookie at all, valid or not: what a cross-site forger would
+ * borrow (see the csrf middleware), decided without checking the signature or the session.
+ */
+export function carriesSessionCookie(c: Context<AppEnv>): boolean {
+  const cookies = getCookie(c);
+  return cookies[NAME] !== undefined || cookies[`__Host-${NAME}`] !== undefined;
 }
 
 export function clearSessionCookie(c: Context<AppEnv>): void {

@@ -131,7 +131,7 @@ describe('GET /admin', () => {
   it('after sign-out the admin gets the sign-in page again', async () => {
     const { adminCookie } = await companyWithAdmin('Signoutsoft');
     expect((await admin(adminCookie)).status).toBe(200);
-    expect((await app.request('/logout', { method: 'POST', headers: { Cookie: adminCookie } })).status).toBe(303);
+    expect((await app.request('/logout', { method: 'POST', headers: { Cookie: adminCookie, Origin: 'https://bridge.test' } })).status).toBe(303);
     expect((await admin(adminCookie)).status).toBe(401);
   });
 });

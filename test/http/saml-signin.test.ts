@@ -90,7 +90,7 @@ describe('signing in an existing user', () => {
     await confirmedUser(app, company, 'bye@decorumsoft.com');
     const res = await postAcs(app, company.id, idpInitiated(idp, company.id, 'bye@decorumsoft.com', now));
     expect((await me(app, res.cookie)).status).toBe(200);
-    const out = await call(app, 'POST', '/api/logout', { headers: { Cookie: res.cookie! } });
+    const out = await call(app, 'POST', '/api/logout', { headers: { Cookie: res.cookie!, Origin: 'https://bridge.test' } });
     expect(out.status).toBe(204);
     expect((await me(app, res.cookie)).status).toBe(401);
   });

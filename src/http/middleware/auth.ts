@@ -57,8 +57,8 @@ async function authenticateAdmin(c: Context<AppEnv>): Promise<{ companyId: strin
     const key = token ? await authenticateApiKey(c.get('deps'), token) : null;
     return key ? { companyId: key.companyId, actor: { type: 'api_key', id: key.keyId } } : null;
   }
-  // Cookie sessions are safe here from cross-site forgery: the cookie is SameSite=Lax and API writes
-  // must be application/json, which a cross-site form cannot send.
+  // Cookie sessions are safe here from cross-site forgery: the cookie is SameSite=Lax, and every
+  // unsafe request carrying it must come from our own origin (middleware/csrf.ts), whatever its body.
   const sessionToken = await readSessionToken(c);
   const me = sessionToken ? await resolveSession(c.get('deps'), sessionToken) : null;
   if (!me || !me.permissionSet?.permissions.includes(ADMIN_PERMISSION)) return null;
