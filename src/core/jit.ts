@@ -11,13 +11,20 @@
  *  4. existing_account      lookup by normalised email (never fails)
  *  5. not_impersonation     an impersonation account never uses SAML   else impersonation_account
  *  6. account_status        invited / active sign in                   else user_suspended / user_deprovisioned
+ *                           and the directory record is not inactive   else directory_user_inactive
+ *                           or deleted (see "The directory" below)     else directory_user_deleted
  *     -- an existing account stops here: it signs in whatever the JIT settings; 7-12 are skipped --
  *  7. jit_enabled           Automatic user provisioning is on          else jit_disabled
  *  8. jit_defaults          default workspace and permission set set   else jit_misconfigured
  *  9. directory_available   when directory membership is required     else directory_unavailable (fail closed)
  * 10. domain_eligible       confirmed user with the domain, or exception else domain_not_eligible
- * 11. directory_membership  when required: listed and active          else not_in_directory / directory_user_inactive
+ * 11. directory_membership  no inactive or deleted directory record   else directory_user_inactive / directory_user_deleted
+ *                           and, when required, listed                 else not_in_directory
  * 12. idp_initiated         only IdP-initiated logins create accounts  else sp_initiated
+ *
+ * The directory: a directory record that says inactive, or a tombstone of a person the IdP deleted,
+ * refuses whatever `requireDirectoryMembership` says (an assertion issued before the change must not
+ * outlive it); the switch only decides whether *absence* from the directory refuses.
  *
  * Why this order: the company's own configuration first (an admin must fix it), then whether this
  * person may have an account at all, and the flow last: `sp_initiated` is the only refusal the person
@@ -63,8 +70,12 @@ export interface JitFacts {
   /** Some user of the company counts for the domain rule (see `countsForDomainRule`) with exactly the email's domain. */
   domainHasConfirmedUser: boolean;
   domainException: DomainException | null;
-  /** The synced directory, or null when no directory facts were supplied. `entry` is the person, matched on email / userName / externalId. */
-  directory: { syncEnabled: boolean; entry: { active: boolean } | null } | null;
+  /**
+   * The synced directory, or null when no directory facts were supplied. `entry` is the person,
+   * matched on email / userName / externalId; `deleted` is true when no entry matches but the IdP
+   * deleted a person who did (a tombstone).
+   */
+  directory: { syncEnabled: boolean; entry: { active: boolean } | null; deleted?: boolean } | null;
 }
 
 export interface JitInput {
@@ -114,6 +125,16 @@ function describeDate(date: Date): string {
   return Number.isNaN(date.getTime()) ? 'an unknown date' : date.toISOString();
 }
 
+/** The refusal a directory record imposes on this person, whatever the settings: inactive, or deleted. */
+function directoryBar(directory: JitFacts['directory'], email: NormalisedEmail): { reason: 'directory_user_inactive' | 'directory_user_deleted'; detail: string } | null {
+  if (directory === null) return null;
+  if (directory.entry !== null) {
+    return directory.entry.active ? null : { reason: 'directory_user_inactive', detail: `${email.normalised} is in the company's synced directory but inactive.` };
+  }
+  if (directory.deleted) return { reason: 'directory_user_deleted', detail: `${email.normalised} was deleted from the company's synced directory.` };
+  return null;
+}
+
 /** Decides what happens to a verified SAML identity in one company. Pure: same input, same decision. */
 export function decideJit(input: JitInput): JitDecision {
   const { settings, flow, facts } = input;
@@ -151,6 +172,10 @@ export function decideJit(input: JitInput): JitDecision {
       return refuse('not_impersonation', 'impersonation_account', `Account ${user.id} is a support impersonation account; those never sign in through SAML.`);
     }
     log.passed('not_impersonation', `Account ${user.id} is not a support impersonation account.`);
+    const barred = directoryBar(facts.directory, email);
+    if (barred !== null && (user.status === 'invited' || user.status === 'active')) {
+      return refuse('account_status', barred.reason, `Account ${user.id} is ${user.status}, but ${barred.detail}`);
+    }
     switch (user.status) {
       case 'suspended':
         return refuse('account_status', 'user_suspended', `Account ${user.id} is suspended.`);
@@ -210,14 +235,15 @@ export function decideJit(input: JitInput): JitDecision {
     );
   }
 
-  if (directory === null || !settings.requireDirectoryMembership) {
-    log.skipped('directory_membership', 'Directory membership is not required.');
-  } else if (directory.entry === null) {
-    return refuse('directory_membership', 'not_in_directory', `${email.normalised} is not in the company's synced directory.`);
-  } else if (!directory.entry.active) {
-    return refuse('directory_membership', 'directory_user_inactive', `${email.normalised} is in the company's synced directory but inactive.`);
-  } else {
+  const barred = directoryBar(directory, email);
+  if (barred !== null) {
+    return refuse('directory_membership', barred.reason, barred.detail);
+  } else if (directory?.entry) {
     log.passed('directory_membership', `${email.normalised} is active in the company's synced directory.`);
+  } else if (directory === null || !settings.requireDirectoryMembership) {
+    log.skipped('directory_membership', 'Directory membership is not required, and no directory record refuses this person.');
+  } else {
+    return refuse('directory_membership', 'not_in_directory', `${email.normalised} is not in the company's synced directory.`);
   }
 
   if (flow !== 'idp_initiated') {

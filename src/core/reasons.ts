@@ -20,6 +20,7 @@ export const JIT_REFUSAL_REASONS = [
   'domain_not_eligible',
   'not_in_directory',
   'directory_user_inactive',
+  'directory_user_deleted',
   'sp_initiated',
 ] as const;
 export type JitRefusalReason = (typeof JIT_REFUSAL_REASONS)[number];
@@ -183,8 +184,13 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
   }),
   directory_user_inactive: (w) => ({
     title: 'You are inactive in your company directory',
-    message: `${w.Company} only creates accounts for active people in its company directory, and ${w.email === undefined ? 'you are' : `${w.email} is`} marked inactive there.`,
+    message: `${w.Company} only lets active people in its company directory sign in or get an account, and ${w.email === undefined ? 'you are' : `${w.email} is`} marked inactive there.`,
     adviceForAdmin: 'Reactivate this person in your identity provider (and its assignment to this application) so directory sync marks them active.',
+  }),
+  directory_user_deleted: (w) => ({
+    title: 'You were removed from your company directory',
+    message: `${w.Company} removed ${w.email === undefined ? 'you' : w.email} from its company directory, so you cannot sign in or get an account.`,
+    adviceForAdmin: 'Create this person again in your identity provider and assign them to this application, so directory sync sends a new directory record.',
   }),
   sp_initiated: () => ({
     title: 'Start from your identity provider',

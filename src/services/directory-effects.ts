@@ -22,6 +22,15 @@ export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'emailsLo
   return [...out];
 }
 
+/**
+ * The normalised emails whose sign-ins a change of this entry must serialise with: every form the JIT
+ * lookup can match it on (userName, emails, and an externalId that is an email).
+ */
+export function directoryIdentities(user: Pick<DirectoryUser, 'userName' | 'emailsLower' | 'externalId'>): string[] {
+  const external = user.externalId ? normaliseEmail(user.externalId) : null;
+  return [...directoryEmails(user), ...(external ? [external.normalised] : [])];
+}
+
 /** Locks or restores the dashboard accounts of a directory entry; `state` null means deleted. */
 export async function applyDirectoryState(
   tx: Tx,

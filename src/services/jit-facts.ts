@@ -3,7 +3,7 @@ import type { JitFacts, JitSettings } from '../core/jit.js';
 import { normaliseEmail } from '../core/email.js';
 import { findDomainException } from '../store/access.js';
 import type { Executor } from '../store/db.js';
-import { findDirectoryUserByEmail, hasActiveScimToken, mappingForDirectoryUser } from '../store/directory.js';
+import { findDirectoryUserByEmail, hasActiveScimToken, isDeletedFromDirectory, mappingForDirectoryUser } from '../store/directory.js';
 import { findJitSettings } from '../store/jit.js';
 import { domainHasConfirmedUser, findUserByEmail } from '../store/users.js';
 import type { User } from '../store/users.js';
@@ -17,13 +17,15 @@ export interface JitContext {
 
 export async function gatherJitContext(db: Executor, companyId: string, email: string | null, samlConfigured: boolean): Promise<JitContext> {
   const normalised = email ? normaliseEmail(email) : null;
-  const [settings, existingUser, domainHasUser, exception, syncEnabled, entry] = await Promise.all([
+  const directoryForms = normalised ? [...new Set([normalised.normalised, normalised.original.normalize('NFC').toLowerCase()])] : [];
+  const [settings, existingUser, domainHasUser, exception, syncEnabled, entry, deleted] = await Promise.all([
     findJitSettings(db, companyId),
     normalised ? findUserByEmail(db, companyId, normalised.normalised) : null,
     normalised ? domainHasConfirmedUser(db, companyId, normalised.domain) : false,
     normalised ? findDomainException(db, companyId, normalised.domain) : null,
     hasActiveScimToken(db, companyId),
-    normalised ? findDirectoryUserByEmail(db, companyId, [...new Set([normalised.normalised, normalised.original.normalize('NFC').toLowerCase()])]) : null,
+    findDirectoryUserByEmail(db, companyId, directoryForms),
+    isDeletedFromDirectory(db, companyId, directoryForms),
   ]);
   // An IdP group mapping decides the workspace and permission set of a directory member's new account.
   const mapping = entry ? await mappingForDirectoryUser(db, companyId, entry.id) : null;
@@ -39,7 +41,8 @@ export async function gatherJitContext(db: Executor, companyId: string, email: s
       existingUser: existingUser ? { id: existingUser.id, status: existingUser.status, isImpersonation: existingUser.isImpersonation } : null,
       domainHasConfirmedUser: domainHasUser,
       domainException: exception ? { grantedBy: exception.grantedBy, reason: exception.reason, grantedAt: exception.createdAt } : null,
-      directory: { syncEnabled, entry: entry ? { active: entry.active } : null },
+      // Records are facts whatever the token state: revoking SCIM does not forget who was deactivated or deleted.
+      directory: { syncEnabled, entry: entry ? { active: entry.active } : null, deleted },
     },
     existingUser,
   };

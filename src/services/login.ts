@@ -4,8 +4,9 @@
  * attempt ends in the audit log, and nothing is written for a refusal but the audit event and the
  * replay-cache entry.
  */
+import { normaliseEmail } from '../core/email.js';
 import { decideJit } from '../core/jit.js';
-import type { Flow } from '../core/jit.js';
+import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import type { ReasonCode } from '../core/reasons.js';
 import { newId } from '../crypto.js';
@@ -14,6 +15,7 @@ import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
 import { recordAudit } from '../store/audit.js';
 import { findCompany } from '../store/companies.js';
 import type { Tx } from '../store/db.js';
+import { lockDirectoryIdentities } from '../store/directory.js';
 import { consumeSamlRequest, findSamlConnection, purgeExpiredSamlState, rememberAssertion } from '../store/saml.js';
 import type { SamlConnection } from '../store/saml.js';
 import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
@@ -35,6 +37,12 @@ export interface AcsInput {
 }
 
 const PURGE_EVERY = 32;
+
+interface SignInResult {
+  token: string;
+  user: User;
+  provisioned: boolean;
+}
 
 function mappingOf(connection: SamlConnection): Partial<AttributeMapping> {
   const m = connection.attributeMapping;
@@ -99,14 +107,15 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     relayState ??= request.relayState;
   }
 
-  const { settings, facts, existingUser } = await gatherJitContext(deps.db, companyId, profile.email, true);
-  const decision = decideJit({ settings, flow, email: profile.email, facts });
-  if (decision.kind === 'refuse') {
-    const failed = decision.checks.find((c) => c.outcome === 'failed');
-    return refuse(decision.reason, failed?.detail ?? decision.reason, context);
-  }
+  // Decide and write in one transaction, under the lock the directory writes take for this person:
+  // a deactivation either commits before the directory is read here, or finds the account made here.
+  const result = await deps.db.transaction(async (tx): Promise<SignInResult | { refused: Extract<JitDecision, { kind: 'refuse' }> } | null> => {
+    const identity = profile.email ? normaliseEmail(profile.email) : null;
+    if (identity) await lockDirectoryIdentities(tx, companyId, [identity.normalised]);
+    const { settings, facts, existingUser } = await gatherJitContext(tx, companyId, profile.email, true);
+    const decision = decideJit({ settings, flow, email: profile.email, facts });
+    if (decision.kind === 'refuse') return { refused: decision };
 
-  const result = await deps.db.transaction(async (tx) => {
     let user: User;
     let provisioned = false;
     if (decision.kind === 'provision') {
@@ -137,6 +146,10 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     });
     return { token, user, provisioned };
   });
+  if (result && 'refused' in result) {
+    const failed = result.refused.checks.find((c) => c.outcome === 'failed');
+    return refuse(result.refused.reason, failed?.detail ?? result.refused.reason, context);
+  }
   if (!result) return refuse('user_suspended', 'The account was locked while signing in.', context);
 
   const every = deps.purgeEvery ?? PURGE_EVERY;

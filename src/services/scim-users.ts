@@ -11,11 +11,20 @@ import type { ScimFilter, ScimUserData } from '../scim/types.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { DirectoryUser } from '../store/directory.js';
-import { deleteDirectoryUser, findDirectoryUser, insertDirectoryUser, pageDirectoryUsers, updateDirectoryUser } from '../store/directory.js';
+import {
+  deleteDirectoryUser,
+  findDirectoryUser,
+  forgetDirectoryUserDeletion,
+  insertDirectoryUser,
+  lockDirectoryIdentities,
+  pageDirectoryUsers,
+  recordDirectoryUserDeletion,
+  updateDirectoryUser,
+} from '../store/directory.js';
 import { isUniqueViolation } from '../store/errors.js';
 import { filterToSql, userFilterTarget } from '../store/scim-filter-sql.js';
 import type { ServiceDeps } from './deps.js';
-import { applyDirectoryState } from './directory-effects.js';
+import { applyDirectoryState, directoryIdentities } from './directory-effects.js';
 import { scimBaseUrl } from './scim-tokens.js';
 
 const notFound = (id: string) => new ScimError(404, null, `User ${id} not found`);
@@ -72,6 +81,8 @@ export async function createScimUser(deps: ServiceDeps, actor: Actor, companyId:
   try {
     return await deps.db.transaction(async (tx) => {
       const row = await insertDirectoryUser(tx, { id: randomUUID(), companyId, ...columnsOf(data), createdAt: now, updatedAt: now });
+      await lockDirectoryIdentities(tx, companyId, directoryIdentities(row));
+      await forgetDirectoryUserDeletion(tx, companyId, row.userNameLower);
       await audit(tx, actor, row, 'directory_user.created');
       if (!row.active) await applyDirectoryState(tx, companyId, row, { active: false }, now, actor);
       return row;
@@ -117,6 +128,7 @@ async function mutate(
       userName = data.userName;
       const row = await updateDirectoryUser(tx, companyId, id, columnsOf(data), now);
       if (!row) throw notFound(id);
+      await lockDirectoryIdentities(tx, companyId, [...directoryIdentities(current), ...directoryIdentities(row)]);
       const action = row.active === current.active ? 'directory_user.updated' : row.active ? 'directory_user.activated' : 'directory_user.deactivated';
       await audit(tx, actor, row, action);
       await applyDirectoryState(tx, companyId, row, { active: row.active }, now, actor);
@@ -137,13 +149,16 @@ export async function patchScimUser(deps: ServiceDeps, actor: Actor, companyId: 
   return mutate(deps, actor, companyId, id, (current) => applyUserPatch(current, body, { id }));
 }
 
-/** Deletes the directory entry; its dashboard accounts are suspended (deletion in the IdP locks them out). */
+/** Deletes the directory entry and leaves a tombstone; its dashboard accounts are suspended (deletion in the IdP locks them out). */
 export async function deleteScimUser(deps: ServiceDeps, actor: Actor, companyId: string, id: string): Promise<void> {
   if (!isUuid(id)) throw notFound(id);
   const now = deps.now();
   await deps.db.transaction(async (tx) => {
     const row = await deleteDirectoryUser(tx, companyId, id);
     if (!row) throw notFound(id);
+    await lockDirectoryIdentities(tx, companyId, directoryIdentities(row));
+    // The tombstone refuses sign-ins of this person with assertions the IdP issued before the delete.
+    await recordDirectoryUserDeletion(tx, row, now);
     await audit(tx, actor, row, 'directory_user.deleted');
     await applyDirectoryState(tx, companyId, row, null, now, actor);
   });

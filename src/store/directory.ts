@@ -3,7 +3,7 @@ import { and, arrayOverlaps, asc, count, eq, inArray, isNull, or, sql } from 'dr
 import type { SQL } from 'drizzle-orm';
 import { foldIdentifier } from '../core/email.js';
 import type { Executor } from './db.js';
-import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema.js';
+import { directoryGroupMembers, directoryGroups, directoryUserDeletions, directoryUsers, groupMappings, scimTokens } from './schema.js';
 
 export type ScimToken = typeof scimTokens.$inferSelect;
 export type DirectoryUser = typeof directoryUsers.$inferSelect;
@@ -140,6 +140,64 @@ export async function findDirectoryUserByEmail(db: Executor, companyId: string, 
     .orderBy(sql`${inArray(directoryUsers.userNameLower, emails)} desc`, asc(directoryUsers.seq))
     .limit(1);
   return row ?? null;
+}
+
+// ---- serialising directory writes with sign-ins
+/**
+ * Takes, until the transaction ends, the lock of each (company, normalised email) identity. A SCIM
+ * write takes those of the record it changes before it touches accounts, and a sign-in takes its own
+ * before it reads the directory, so they serialise: once a deactivation commits, no sign-in of that
+ * person decides on the directory as it was before. Advisory locks, because the identity may have no
+ * row yet (a first sign-in, a record being created). Sorted, so two writers never deadlock.
+ */
+export async function lockDirectoryIdentities(db: Executor, companyId: string, emailsNormalised: readonly string[]): Promise<void> {
+  for (const email of [...new Set(emailsNormalised)].sort()) {
+    await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`directory:${companyId}:${email}`}, 0))`);
+  }
+}
+
+// ---- tombstones of deleted people
+/** Remembers a person the IdP deleted (replacing an older tombstone with the same userName). */
+export async function recordDirectoryUserDeletion(
+  db: Executor,
+  deleted: Pick<DirectoryUser, 'companyId' | 'userNameLower' | 'externalId' | 'emailsLower'>,
+  at: Date,
+): Promise<void> {
+  const values = { companyId: deleted.companyId, userNameLower: deleted.userNameLower, externalId: deleted.externalId, emailsLower: deleted.emailsLower, deletedAt: at };
+  await db
+    .insert(directoryUserDeletions)
+    .values(values)
+    .onConflictDoUpdate({
+      target: [directoryUserDeletions.companyId, directoryUserDeletions.userNameLower],
+      set: { externalId: values.externalId, emailsLower: values.emailsLower, deletedAt: at },
+    });
+}
+
+/** A new directory record with this userName ends the tombstone: the person is back. */
+export async function forgetDirectoryUserDeletion(db: Executor, companyId: string, userNameLower: string): Promise<void> {
+  await db
+    .delete(directoryUserDeletions)
+    .where(and(eq(directoryUserDeletions.companyId, companyId), eq(directoryUserDeletions.userNameLower, userNameLower)));
+}
+
+/** Whether a deleted person matched these lower-case emails, the same way `findDirectoryUserByEmail` matches. */
+export async function isDeletedFromDirectory(db: Executor, companyId: string, emails: string[]): Promise<boolean> {
+  if (emails.length === 0) return false;
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(directoryUserDeletions)
+    .where(
+      and(
+        eq(directoryUserDeletions.companyId, companyId),
+        or(
+          inArray(directoryUserDeletions.userNameLower, emails),
+          inArray(sql`lower(${directoryUserDeletions.externalId})`, emails),
+          arrayOverlaps(directoryUserDeletions.emailsLower, emails),
+        ),
+      ),
+    )
+    .limit(1);
+  return row !== undefined;
 }
 
 // ---- groups

@@ -22,7 +22,7 @@ interface Company {
   /** Domains support granted an exception for, as typed by the operator. */
   exceptions?: string[];
   /** The synced directory: email -> active; null when none is supplied. */
-  directory?: { syncEnabled: boolean; people: Record<string, boolean> } | null;
+  directory?: { syncEnabled: boolean; people: Record<string, boolean>; deleted?: string[] } | null;
 }
 
 const GRANTED_AT = new Date('2025-03-01T09:00:00Z');
@@ -52,7 +52,14 @@ function factsFor(company: Company, email: string | null): JitFacts {
     existingUser: existing === undefined ? null : { id: existing.id, status: existing.status, isImpersonation: existing.impersonation ?? false },
     domainHasConfirmedUser: normalised !== null && company.users.some((p) => countsForDomainRule(asRow(p), normalised.domain)),
     domainException: exceptionDomain === undefined ? null : { grantedBy: 'support@vendor.example', reason: 'Acquisition of Decorumsoft EU', grantedAt: GRANTED_AT },
-    directory: directory === null ? null : { syncEnabled: directory.syncEnabled, entry: entry === undefined ? null : { active: entry[1] } },
+    directory:
+      directory === null
+        ? null
+        : {
+            syncEnabled: directory.syncEnabled,
+            entry: entry === undefined ? null : { active: entry[1] },
+            deleted: normalised !== null && (directory.deleted ?? []).some((e) => normaliseEmail(e)?.normalised === normalised.normalised),
+          },
   };
 }
 
@@ -147,6 +154,14 @@ const cases: Case[] = [
   { rule: 'directory required but sync is off: fail closed', company: directoryOf({ 'jane.smith@decorumsoft.com': true }, false), email: 'jane.smith@decorumsoft.com', expected: 'directory_unavailable' },
   { rule: 'directory required but no directory facts: fail closed', company: withSettings({ requireDirectoryMembership: true }), email: 'jane.smith@decorumsoft.com', expected: 'directory_unavailable' },
   { rule: 'directory not required: absence from it does not matter', company: { ...decorumsoft, directory: { syncEnabled: true, people: {} } }, email: 'jane.smith@decorumsoft.com', expected: 'provision' },
+  // An inactive or deleted directory record refuses whatever the switch says; the switch is about absence only.
+  { rule: 'directory not required, jane inactive in it: refused', company: { ...decorumsoft, directory: { syncEnabled: true, people: { 'jane.smith@decorumsoft.com': false } } }, email: 'jane.smith@decorumsoft.com', expected: 'directory_user_inactive' },
+  { rule: 'directory not required, jane deleted from it: refused', company: { ...decorumsoft, directory: { syncEnabled: true, people: {}, deleted: ['Jane.Smith@decorumsoft.com'] } }, email: 'jane.smith@decorumsoft.com', expected: 'directory_user_deleted' },
+  { rule: 'directory required, jane deleted from it: refused as deleted, not absent', company: { ...directoryOf({}), directory: { syncEnabled: true, people: {}, deleted: ['jane.smith@decorumsoft.com'] } }, email: 'jane.smith@decorumsoft.com', expected: 'directory_user_deleted' },
+  { rule: 'jane deleted, then created again active: provisioned', company: { ...decorumsoft, directory: { syncEnabled: true, people: { 'jane.smith@decorumsoft.com': true }, deleted: ['jane.smith@decorumsoft.com'] } }, email: 'jane.smith@decorumsoft.com', expected: 'provision' },
+  { rule: 'an inactive record refuses even with sync switched off (token revoked)', company: { ...decorumsoft, directory: { syncEnabled: false, people: { 'jane.smith@decorumsoft.com': false } } }, email: 'jane.smith@decorumsoft.com', expected: 'directory_user_inactive' },
+  { rule: 'an existing active account whose directory record is inactive gets no session', company: { ...decorumsoft, directory: { syncEnabled: true, people: { 'jon.smith@decorumsoft.com': false } } }, email: 'jon.smith@decorumsoft.com', expected: 'directory_user_inactive' },
+  { rule: 'an invited account of a deleted person is not confirmed', company: { users: [...decorumsoft.users, user('ann@decorumsoft.com', 'invited')], directory: { syncEnabled: true, people: {}, deleted: ['ann@decorumsoft.com'] } }, email: 'ann@decorumsoft.com', expected: 'directory_user_deleted' },
   { rule: 'directory membership does not make a domain eligible', company: directoryOf({ 'jon.smith@decorumsoft.eu': true }), email: 'jon.smith@decorumsoft.eu', expected: 'domain_not_eligible' },
 ];
 
