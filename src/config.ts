@@ -65,16 +65,6 @@ const seconds = (min: number, max: number) =>
     v.maxValue(max, `must be between ${min} and ${max} seconds`),
   );
 
-/** A whole number of seconds within [min, max]. */
-const seconds = (min: number, max: number) =>
-  v.pipe(
-    v.string(),
-    v.regex(/^\d{1,4}$/, `must be a number of seconds (${min}-${max})`),
-    v.transform(Number),
-    v.minValue(min, `must be between ${min} and ${max} seconds`),
-    v.maxValue(max, `must be between ${min} and ${max} seconds`),
-  );
-
 const EnvSchema = v.object({
   NODE_ENV: v.optional(v.picklist(['development', 'production', 'test'], 'must be development, production or test'), 'development'),
   PORT: v.optional(
