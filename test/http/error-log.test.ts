@@ -44,7 +44,7 @@ const failures: [string, () => Promise<unknown>, { query: string; code: string; 
   ],
 ];
 
-async function loggedLines(onError: (error: Error, c: any) => Response, fail: () => Promise<unknown>) {
+async function loggedLines(onError: (error: Error, c: any) => Response | Promise<Response>, fail: () => Promise<unknown>) {
   const app = new Hono<AppEnv>()
     .use(async (c, next) => {
       c.set('requestId', 'req_test');
