@@ -116,6 +116,11 @@ export async function pageDirectoryUsers(
   return { total: Number(totals?.n ?? 0), rows };
 }
 
+/** Rule 6's match, on a directory record or a tombstone alike: userName, externalId or any email among `emails`. */
+function matchesIdentity(table: typeof directoryUsers | typeof directoryUserDeletions, emails: string[]) {
+  return or(inArray(table.userNameLower, emails), inArray(sql`lower(${table.externalId})`, emails), arrayOverlaps(table.emailsLower, emails));
+}
+
 /**
  * The directory entry of a person, matched on userName, externalId or any email (rule 6 of the spec).
  * `emails` are the lower-case forms to try: the normalised one and the one as typed, since an
@@ -129,11 +134,7 @@ export async function findDirectoryUserByEmail(db: Executor, companyId: string, 
     .where(
       and(
         eq(directoryUsers.companyId, companyId),
-        or(
-          inArray(directoryUsers.userNameLower, emails),
-          inArray(sql`lower(${directoryUsers.externalId})`, emails),
-          arrayOverlaps(directoryUsers.emailsLower, emails),
-        ),
+        matchesIdentity(directoryUsers, emails),
       ),
     )
     // An exact userName match wins over an email found elsewhere.
@@ -189,11 +190,7 @@ export async function isDeletedFromDirectory(db: Executor, companyId: string, em
     .where(
       and(
         eq(directoryUserDeletions.companyId, companyId),
-        or(
-          inArray(directoryUserDeletions.userNameLower, emails),
-          inArray(sql`lower(${directoryUserDeletions.externalId})`, emails),
-          arrayOverlaps(directoryUserDeletions.emailsLower, emails),
-        ),
+        matchesIdentity(directoryUserDeletions, emails),
       ),
     )
     .limit(1);
