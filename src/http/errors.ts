@@ -4,7 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { scimErrorBody } from '../scim/errors.js';
 import { ScimError } from '../scim/types.js';
-import { isDatabaseUnavailable } from '../store/errors.js';
+import { databaseUnavailableCode, isDatabaseUnavailable } from '../store/errors.js';
 import { DatabaseUnavailablePage } from './pages.js';
 import {
   ConflictError,
@@ -65,14 +65,14 @@ function outageForm(c: Context): 'scim' | 'html' | 'json' {
 
 /** 503 database_unavailable with Retry-After: the request may well succeed in a few seconds. */
 export function databaseUnavailable(c: Context, error: unknown): Response | Promise<Response> {
-  // The error's name and code only: a failed query's message quotes its parameters (emails, NameIDs).
-  const cause = error as { name?: unknown; code?: unknown; cause?: { code?: unknown } };
+  // Never error.message as such: a failed query's quotes its parameters (emails, NameIDs).
   console.error(
     JSON.stringify({
       level: 'error',
       msg: 'database unavailable',
       requestId: c.get('requestId' as never),
-      code: cause?.cause?.code ?? cause?.code ?? null,
+      ...loggableError(error),
+      code: databaseUnavailableCode(error),
     }),
   );
   c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));

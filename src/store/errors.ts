@@ -70,14 +70,24 @@ function unavailableCode(code: unknown): boolean {
   return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code));
 }
 
-/** True when `error` (or what it wraps: drizzle's query error, an AggregateError of connect attempts) is an outage. */
-export function isDatabaseUnavailable(error: unknown): boolean {
+/**
+ * The code that makes `error` an outage, found in it or what it wraps (drizzle's query error, an
+ * AggregateError of connect attempts); null when it is not one.
+ */
+export function databaseUnavailableCode(error: unknown): string | null {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
     const candidate = current as PgErrorLike & { errors?: unknown };
-    if (unavailableCode(candidate.code)) return true;
-    if (Array.isArray(candidate.errors) && candidate.errors.some((inner) => unavailableCode((inner as PgErrorLike)?.code))) return true;
+    if (unavailableCode(candidate.code)) return candidate.code as string;
+    const inner = Array.isArray(candidate.errors)
+      ? (candidate.errors as PgErrorLike[]).find((attempt) => unavailableCode(attempt?.code))
+      : undefined;
+    if (inner) return inner.code as string;
     current = candidate.cause;
   }
-  return false;
+  return null;
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return databaseUnavailableCode(error) !== null;
 }
