@@ -74,19 +74,27 @@ function boundQuery<Q extends PromiseLike<unknown>>(query: Q, ms: number): Q {
 /**
  * begin()/savepoint() with the same bound on what the driver sends around the callback: BEGIN (and the
  * wait for a connection) before it, COMMIT or ROLLBACK after it. The callback itself is not bounded (a
- * large group push may run many statements), but each of its queries is.
+ * large group push may run many statements), but each of its queries is. A BEGIN that is answered only
+ * after the caller was told the database is unavailable (a frozen server that wakes up) rolls back
+ * instead of running the callback: a request answered 503 must not be carried out later.
  */
 function boundScope(target: Sql, method: 'begin' | 'savepoint', args: unknown[], ms: number): Promise<unknown> {
   const callback = args.pop() as (inner: Sql) => unknown;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let expired = false;
   let fail!: (error: Error) => void;
   const deadline = new Promise<never>((_, reject) => (fail = reject));
-  const arm = () => (timer = setTimeout(() => fail(timedOut(ms)), ms));
+  const arm = () =>
+    (timer = setTimeout(() => {
+      expired = true;
+      fail(timedOut(ms));
+    }, ms));
   const disarm = () => clearTimeout(timer);
   arm();
   // savepoint() exists only on a transaction's client, which the Sql type does not say.
   const start = (target as unknown as Record<typeof method, (...a: unknown[]) => Promise<unknown>>)[method];
   const run = start.call(target, ...args, async (inner: Sql) => {
+    if (expired) throw timedOut(ms);
     disarm();
     try {
       return await callback(boundClient(inner, ms));
