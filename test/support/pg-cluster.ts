@@ -40,6 +40,9 @@ function binDir(): string {
 /** PostgreSQL refuses to run as root: as root, run its programs as the `postgres` OS user. */
 const asRoot = process.getuid?.() === 0;
 
+const commandOf = (program: string, args: string[]): [string, string[]] =>
+  asRoot ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
+
 const execFileAsync = promisify(execFile);
 
 /**
@@ -47,9 +50,8 @@ const execFileAsync = promisify(execFile);
  * connections close as they do (a synchronous stop would leave it stale sockets to trip over).
  */
 async function run(program: string, args: string[]): Promise<void> {
-  const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
   try {
-    await execFileAsync(file, argv, { timeout: 60_000 });
+    await execFileAsync(...commandOf(program, args), { timeout: 60_000 });
   } catch (error) {
     const { stderr, stdout } = error as { stderr?: string; stdout?: string };
     throw new Error(`${program} ${args.join(' ')} failed: ${String(stderr ?? '')}${String(stdout ?? '')}`);
@@ -91,7 +93,6 @@ export async function startPgCluster(): Promise<PgCluster> {
     chownSync(dir, uid, gid);
   }
   const port = await freePort();
-  let frozen = false;
   let removed = false;
 
   const postmasterPid = (): number | null => {
@@ -102,11 +103,9 @@ export async function startPgCluster(): Promise<PgCluster> {
     }
   };
   const pgCtl = (...args: string[]) => run(join(bin, 'pg_ctl'), ['-D', data, ...args]);
-  const pgCtlSync = (...args: string[]) => {
-    const argv = ['-D', data, ...args];
-    const [file, full] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...argv]] : [join(bin, 'pg_ctl'), argv];
-    execFileSync(file, full, { stdio: 'ignore', timeout: 60_000 });
-  };
+  // For cleanup, which also runs from an 'exit' handler, where nothing asynchronous happens.
+  const pgCtlSync = (...args: string[]) =>
+    execFileSync(...commandOf(join(bin, 'pg_ctl'), ['-D', data, ...args]), { stdio: 'ignore', timeout: 60_000 });
 
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
@@ -124,21 +123,20 @@ export async function startPgCluster(): Promise<PgCluster> {
       // The postmaster first, so it starts no backend we would miss.
       signal(pid, 'SIGSTOP');
       for (const child of childrenOf(pid)) signal(child, 'SIGSTOP');
-      frozen = true;
     },
     thaw() {
       const pid = postmasterPid();
       if (pid === null) return;
       for (const child of childrenOf(pid)) signal(child, 'SIGCONT');
       signal(pid, 'SIGCONT');
-      frozen = false;
     },
     cleanup() {
       if (removed) return;
       removed = true;
       const pid = postmasterPid();
       if (pid !== null) {
-        if (frozen) cluster.thaw();
+        // SIGCONT is harmless to a running process, and a frozen one cannot stop.
+        cluster.thaw();
         try {
           pgCtlSync('stop', '-w', '-t', '30', '-m', 'immediate');
         } catch {
@@ -153,8 +151,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   const onExit = () => {
     const pid = postmasterPid();
     if (pid !== null) {
-      for (const child of childrenOf(pid)) signal(child, 'SIGCONT');
-      signal(pid, 'SIGCONT');
+      cluster.thaw();
       signal(pid, 'SIGQUIT');
     }
     rmSync(dir, { recursive: true, force: true });
