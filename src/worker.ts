@@ -12,6 +12,7 @@ import type { AppEnv } from './http/env.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import type { Db } from './store/db.js';
 import { openPostgres } from './store/postgres.js';
+import type { PostgresOptions } from './store/postgres.js';
 
 /** The bindings wrangler.toml declares (vars, secrets, Hyperdrive); all optional until checked. */
 export interface WorkerEnv {
@@ -24,13 +25,18 @@ export interface WorkerEnv {
   /** Former SESSION_SECRETs during a rotation, comma-separated (npx wrangler secret put SESSION_SECRET_PREVIOUS). */
   SESSION_SECRET_PREVIOUS?: string;
   LOG_LEVEL?: string;
+  /** As on Node: how long opening a connection and one statement may take before a 503 (seconds). */
+  DATABASE_CONNECT_TIMEOUT_SECONDS?: string;
+  DATABASE_STATEMENT_TIMEOUT_SECONDS?: string;
 }
 
 /** Variables the Worker cannot run without: no development fallbacks here. */
 const REQUIRED = ['PUBLIC_URL', 'OPERATOR_TOKEN', 'SESSION_SECRET'] as const;
 
+export type DatabaseTimeouts = Pick<PostgresOptions, 'connectTimeoutSeconds' | 'statementTimeoutSeconds'>;
+
 export type WorkerSetup =
-  | { kind: 'ready'; config: AppConfig; silent: boolean }
+  | { kind: 'ready'; config: AppConfig; silent: boolean; database: DatabaseTimeouts }
   | { kind: 'invalid'; reason: 'configuration_invalid'; variables: string[]; detail: string };
 
 /** The Postgres connection string for this request: Hyperdrive first, else DATABASE_URL. */
@@ -81,14 +87,18 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
       production: true,
     },
     silent: parsed.LOG_LEVEL === 'silent',
+    database: {
+      connectTimeoutSeconds: parsed.DATABASE_CONNECT_TIMEOUT_SECONDS,
+      statementTimeoutSeconds: parsed.DATABASE_STATEMENT_TIMEOUT_SECONDS,
+    },
   };
 }
 
 /** One postgres.js client per request; never end()ed: workerd closes the socket with the request. */
-function requestDatabase(env: Record<string, unknown>): Db {
+function requestDatabase(env: Record<string, unknown>, timeouts: DatabaseTimeouts): Db {
   const url = connectionStringOf(env);
   if (url === null) throw new Error('No database: neither a HYPERDRIVE binding nor DATABASE_URL');
-  return openPostgres(url, { max: 1, closeOnEnd: false }).db;
+  return openPostgres(url, { max: 1, closeOnEnd: false, ...timeouts }).db;
 }
 
 type Prepared = { kind: 'app'; app: Hono<AppEnv> } | Extract<WorkerSetup, { kind: 'invalid' }>;
@@ -108,7 +118,7 @@ function prepare(env: WorkerEnv): Prepared {
           kind: 'app',
           app: createApp({
             config: setup.config,
-            database: { kind: 'postgres', db: requestDatabase },
+            database: { kind: 'postgres', db: (requestEnv) => requestDatabase(requestEnv, setup.database) },
             log: setup.silent ? null : jsonLogSink,
           }),
         };

@@ -80,12 +80,19 @@ describe('workerSetup: the env rules of src/config.ts, plus what only the Worker
     expect(workerSetup(valid)).toMatchObject({ kind: 'ready', config: { publicUrl: 'https://sso.example.com', production: true } });
   });
 
+  it('reads the database timeouts as the Node server does: 5 s and 10 s unless set', () => {
+    expect(workerSetup(valid)).toMatchObject({ database: { connectTimeoutSeconds: 5, statementTimeoutSeconds: 10 } });
+    const set = workerSetup({ ...valid, DATABASE_CONNECT_TIMEOUT_SECONDS: '2', DATABASE_STATEMENT_TIMEOUT_SECONDS: '3' });
+    expect(set).toMatchObject({ kind: 'ready', database: { connectTimeoutSeconds: 2, statementTimeoutSeconds: 3 } });
+  });
+
   it.each([
     ['no secrets (no development fallback in the Worker)', { OPERATOR_TOKEN: undefined, SESSION_SECRET: '' }, ['OPERATOR_TOKEN', 'SESSION_SECRET']],
     ['a short secret', { SESSION_SECRET: 'short' }, ['SESSION_SECRET']],
     ['a guessable secret (a Worker is production)', { OPERATOR_TOKEN: '0'.repeat(40) }, ['OPERATOR_TOKEN']],
     ['a PUBLIC_URL with a path', { PUBLIC_URL: 'https://sso.example.com/app' }, ['PUBLIC_URL']],
     ['no database', { DATABASE_URL: undefined }, ['HYPERDRIVE']],
+    ['a statement timeout in minutes', { DATABASE_STATEMENT_TIMEOUT_SECONDS: '2m' }, ['DATABASE_STATEMENT_TIMEOUT_SECONDS']],
   ])('refuses %s, naming the variables', (_label, change, variables) => {
     const setup = workerSetup({ ...valid, ...change });
     expect(setup).toMatchObject({ kind: 'invalid', reason: 'configuration_invalid' });
