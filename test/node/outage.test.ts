@@ -2,7 +2,8 @@
  * Database outages against a PostgreSQL this file starts, stops and freezes itself (never the shared
  * server): stopped, the API, SCIM and the ACS answer 503 database_unavailable in their own forms within
  * the connect timeout; frozen, /healthz and the API still answer within their bounds instead of hanging;
- * and the same app instance recovers within seconds once the server is back, without a restart.
+ * and the same app instance recovers within seconds once the server is back, without a restart. A
+ * write answered 503 while the server was frozen is not carried out when it wakes up.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
