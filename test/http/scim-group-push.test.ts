@@ -150,6 +150,12 @@ describe('large SCIM group pushes', () => {
     const created = await scim(app, m.token, 'POST', `${m.base}/Groups`, { ...groupBody([foreign!, ...m.ids]), displayName: 'Elsewhere' });
     expectScimError(created, 400, 'invalidValue');
     expect((await scim(app, m.token, 'GET', `${m.base}/Groups`)).json.totalResults).toBe(1);
+    // Ids that are no one's, whatever characters they carry, are unknown too (the list travels as one array literal).
+    const odd = ['not-a-uuid', 'a"b\\c', '{x,y}', 'NULL', ' '];
+    const refused = await push(m, [...odd, ...m.ids]);
+    expectScimError(refused, 400, 'invalidValue');
+    expect(refused.json.detail).toBe(`Unknown member user id(s): ${odd.join(', ')}`);
+    expect(await storedMembers(m)).toEqual([]);
   });
 
   it('costs the same number of statements for 20 members as for 2,000', async () => {
