@@ -302,7 +302,7 @@ const scimErrorDescriptions: Record<number, string> = {
   401: 'Missing, wrong or revoked SCIM token',
   404: "Unknown resource, or the token belongs to another company's base URL",
   409: 'A unique value (userName, group displayName) is already taken (scimType uniqueness)',
-  413: 'Body over 1 MiB',
+  413: 'Body over 1 MiB (8 MiB for Groups)',
   415: 'Body is neither application/scim+json nor application/json',
 };
 

@@ -5,12 +5,13 @@
  */
 import { normaliseEmail } from '../core/email.js';
 import type { Actor } from '../store/audit.js';
-import { recordAudit } from '../store/audit.js';
+import { recordAudit, recordAudits } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
-import type { DirectoryUser } from '../store/directory.js';
+import type { DirectoryUser, MappingDecision } from '../store/directory.js';
 import { revokeUserSessions } from '../store/sessions.js';
-import { findDirectoryUser, mappingForDirectoryUser } from '../store/directory.js';
-import { ensureMembership, findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
+import { mappingsForDirectoryUsers } from '../store/directory.js';
+import type { WantedMembership } from '../store/users.js';
+import { ensureMemberships, findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
 
 /** Every normalised email a directory entry answers to: its userName and its emails (as the store keeps them). */
 export function directoryEmails(user: Pick<DirectoryUser, 'userName' | 'emailsLower'>): string[] {
@@ -77,30 +78,43 @@ export async function applyDirectoryState(
  * Applies group mappings to the existing dashboard accounts of these directory users: each gets (or
  * keeps) a membership in the workspace of their highest-priority mapped group, with its permission
  * set. Memberships are never removed here: losing a group must not silently lose access an admin gave.
+ * Set-based, a constant number of statements however many users (a 50,000-member group push): the
+ * mappings in one, the accounts in one, the memberships in one and their audit events in one.
  */
 export async function applyGroupMappings(tx: Tx, companyId: string, directoryUserIds: readonly string[], actor: Actor): Promise<void> {
-  for (const directoryUserId of directoryUserIds) {
-    const mapping = await mappingForDirectoryUser(tx, companyId, directoryUserId);
-    if (!mapping) continue;
-    const entry = await findDirectoryUser(tx, companyId, directoryUserId);
-    if (!entry) continue;
-    for (const account of await findUsersByEmails(tx, companyId, directoryEmails(entry))) {
-      if (account.isImpersonation) continue;
-      const changed = await ensureMembership(tx, {
-        companyId,
-        userId: account.id,
-        workspaceId: mapping.workspaceId,
-        permissionSetId: mapping.permissionSetId,
-      });
-      if (!changed) continue;
-      await recordAudit(tx, {
-        companyId,
-        actor,
-        action: 'membership.set_by_group',
-        targetType: 'user',
-        targetId: account.id,
-        data: { groupId: mapping.groupId, workspaceId: mapping.workspaceId, permissionSetId: mapping.permissionSetId },
-      });
+  const decided = await mappingsForDirectoryUsers(tx, companyId, directoryUserIds);
+  if (decided.length === 0) return;
+  const wantedByEmail = new Map<string, MappingDecision[]>();
+  for (const { user, mapping } of decided) {
+    for (const email of directoryEmails(user)) {
+      const mappings = wantedByEmail.get(email);
+      if (mappings) mappings.push(mapping);
+      else wantedByEmail.set(email, [mapping]);
     }
   }
+  // One row per (account, workspace): two entries sharing an address and a workspace would otherwise
+  // make the upsert touch the same membership twice.
+  const wanted = new Map<string, WantedMembership>();
+  const groupOf = new Map<string, string>();
+  for (const account of await findUsersByEmails(tx, companyId, [...wantedByEmail.keys()])) {
+    // Support's impersonation accounts are not the customer directory's to manage.
+    if (account.isImpersonation) continue;
+    for (const mapping of wantedByEmail.get(account.emailNormalized) ?? []) {
+      const key = `${account.id} ${mapping.workspaceId}`;
+      wanted.set(key, { userId: account.id, workspaceId: mapping.workspaceId, permissionSetId: mapping.permissionSetId });
+      groupOf.set(key, mapping.groupId);
+    }
+  }
+  const changed = await ensureMemberships(tx, companyId, [...wanted.values()]);
+  await recordAudits(
+    tx,
+    changed.map((membership) => ({
+      companyId,
+      actor,
+      action: 'membership.set_by_group',
+      targetType: 'user',
+      targetId: membership.userId,
+      data: { groupId: groupOf.get(`${membership.userId} ${membership.workspaceId}`), workspaceId: membership.workspaceId, permissionSetId: membership.permissionSetId },
+    })),
+  );
 }

@@ -11,12 +11,12 @@ import type { DirectoryGroup } from '../store/directory.js';
 import {
   addGroupMembers,
   deleteDirectoryGroup,
-  existingDirectoryUserIds,
   findDirectoryGroup,
   groupMemberIds,
   insertDirectoryGroup,
   pageDirectoryGroups,
   removeGroupMembers,
+  unknownDirectoryUserIds,
   updateDirectoryGroup,
 } from '../store/directory.js';
 import { isUniqueViolation } from '../store/errors.js';
@@ -49,13 +49,11 @@ export function groupResource(deps: ServiceDeps, group: GroupWithMembers): Recor
 
 /** Members must be users of this company's directory: an id of another company is simply unknown. */
 async function checkMembers(tx: Tx, companyId: string, memberIds: string[]): Promise<void> {
-  const candidates = memberIds.filter((id) => isUuid(id));
-  const known = await existingDirectoryUserIds(tx, companyId, candidates);
-  const unknown = memberIds.filter((id) => !known.has(id));
-  if (unknown.length > 0) throw new ScimError(400, 'invalidValue', `Unknown member user id(s): ${unknown.slice(0, 5).join(', ')}`);
+  const unknown = await unknownDirectoryUserIds(tx, companyId, memberIds, 5);
+  if (unknown.length > 0) throw new ScimError(400, 'invalidValue', `Unknown member user id(s): ${unknown.join(', ')}`);
 }
 
-/** Makes the stored membership equal to `next`, writing only the difference. */
+/** Makes the stored membership equal to `next`, writing only the difference (a few statements, whatever its size). */
 async function syncMembers(tx: Tx, companyId: string, groupId: string, current: string[], next: string[]): Promise<{ added: string[]; removed: string[] }> {
   const before = new Set(current);
   const after = new Set(next);

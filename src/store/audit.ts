@@ -1,8 +1,9 @@
 /** The audit log: append-only, newest first, paginated by the sequence number. */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
 import type { Executor } from './db.js';
+import { jsonRows } from './lists.js';
 import { auditEvents } from './schema.js';
 
 export type ActorType = 'operator' | 'api_key' | 'user' | 'invitee' | 'idp' | 'scim' | 'system';
@@ -30,9 +31,9 @@ export type AuditEvent = typeof auditEvents.$inferSelect;
 const clean = (value: string | null | undefined) => (value == null ? null : toStorableText(value));
 const cleanData = (data: Record<string, unknown>) => toStorableJson(data) as Record<string, unknown>;
 
-/** Appends one event; call it inside the transaction that makes the change. */
-export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
-  await db.insert(auditEvents).values({
+/** The stored form of an event (its id drawn here). */
+function auditRow(input: AuditInput) {
+  return {
     id: newId('evt'),
     companyId: input.companyId,
     actorType: input.actor.type,
@@ -42,7 +43,31 @@ export async function recordAudit(db: Executor, input: AuditInput): Promise<void
     targetId: clean(input.targetId),
     reason: clean(input.reason),
     data: cleanData(input.data ?? {}),
+  };
+}
+
+/** Appends one event; call it inside the transaction that makes the change. */
+export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
+  await db.insert(auditEvents).values(auditRow(input));
+}
+
+/** Appends many events in one statement, in this order (the effects of a 50,000-member group push). */
+export async function recordAudits(db: Executor, inputs: readonly AuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const rows = jsonRows(inputs.map(auditRow), 'e', {
+    id: 'text',
+    companyId: 'text',
+    actorType: 'text',
+    actorId: 'text',
+    action: 'text',
+    targetType: 'text',
+    targetId: 'text',
+    reason: 'text',
+    data: 'jsonb',
   });
+  await db.execute(sql`
+    insert into ${auditEvents} (id, company_id, actor_type, actor_id, action, target_type, target_id, reason, data)
+    select e."id", e."companyId", e."actorType", e."actorId", e."action", e."targetType", e."targetId", e."reason", e."data" from ${rows}`);
 }
 
 /** Events of one company, newest first; `beforeSeq` is the cursor from the previous page. */

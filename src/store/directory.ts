@@ -3,12 +3,15 @@ import { and, arrayOverlaps, asc, count, eq, inArray, isNull, or, sql } from 'dr
 import type { SQL } from 'drizzle-orm';
 import { foldIdentifier } from '../core/email.js';
 import type { Executor } from './db.js';
+import { textArray } from './lists.js';
 import { directoryGroupMembers, directoryGroups, directoryUserDeletions, directoryUsers, groupMappings, scimTokens } from './schema.js';
 
 export type ScimToken = typeof scimTokens.$inferSelect;
 export type DirectoryUser = typeof directoryUsers.$inferSelect;
 export type DirectoryGroup = typeof directoryGroups.$inferSelect;
 export type GroupMapping = typeof groupMappings.$inferSelect;
+/** What of a mapping decides a member's workspace. */
+export type MappingDecision = Pick<GroupMapping, 'groupId' | 'workspaceId' | 'permissionSetId'>;
 
 // ---- tokens
 export async function insertScimToken(db: Executor, token: { id: string; companyId: string; secretHash: string; label: string | null }): Promise<ScimToken> {
@@ -267,29 +270,41 @@ export async function groupMemberIds(db: Executor, companyId: string, groupIds: 
   return out;
 }
 
-/** Which of `userIds` exist in this company's directory (members must be users of the same company). */
-export async function existingDirectoryUserIds(db: Executor, companyId: string, userIds: string[]): Promise<Set<string>> {
-  if (userIds.length === 0) return new Set();
+/**
+ * The first `limit` of `userIds` (in their order) that are not users of this company's directory: members
+ * must be users of the same company. One statement whatever the length of the list.
+ */
+export async function unknownDirectoryUserIds(db: Executor, companyId: string, userIds: readonly string[], limit: number): Promise<string[]> {
+  if (userIds.length === 0) return [];
   const rows = await db
-    .select({ id: directoryUsers.id })
-    .from(directoryUsers)
-    .where(and(eq(directoryUsers.companyId, companyId), inArray(directoryUsers.id, userIds)));
-  return new Set(rows.map((r) => r.id));
+    .select({ id: sql<string>`wanted.id` })
+    .from(sql`unnest(${textArray(userIds)}) with ordinality as wanted(id, n)`)
+    .where(sql`not exists (select 1 from ${directoryUsers} where ${directoryUsers.companyId} = ${companyId} and ${directoryUsers.id} = wanted.id)`)
+    .orderBy(sql`wanted.n`)
+    .limit(limit);
+  return rows.map((r) => r.id);
 }
 
-export async function addGroupMembers(db: Executor, companyId: string, groupId: string, userIds: string[]): Promise<void> {
+/** Adds members in one statement (INSERT ... SELECT over the list); those already in are left alone. */
+export async function addGroupMembers(db: Executor, companyId: string, groupId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   await db
     .insert(directoryGroupMembers)
-    .values(userIds.map((userId) => ({ companyId, groupId, userId })))
+    .select(sql`select ${companyId}, ${groupId}, added.id from unnest(${textArray(userIds)}) as added(id)`)
     .onConflictDoNothing();
 }
 
-export async function removeGroupMembers(db: Executor, companyId: string, groupId: string, userIds: string[]): Promise<void> {
+/** Removes members in one statement, deleting by the row addresses that one key lookup per id finds (src/store/lists.ts). */
+export async function removeGroupMembers(db: Executor, companyId: string, groupId: string, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
-  await db
-    .delete(directoryGroupMembers)
-    .where(and(eq(directoryGroupMembers.companyId, companyId), eq(directoryGroupMembers.groupId, groupId), inArray(directoryGroupMembers.userId, userIds)));
+  await db.execute(sql`
+    delete from ${directoryGroupMembers} where ctid = any(array(
+      select member.ctid from unnest(${textArray(userIds)}) as gone(id)
+      cross join lateral (
+        select ctid from ${directoryGroupMembers}
+        where ${directoryGroupMembers.companyId} = ${companyId} and ${directoryGroupMembers.groupId} = ${groupId} and ${directoryGroupMembers.userId} = gone.id
+        limit 1
+      ) as member))`);
 }
 
 // ---- group mappings
@@ -330,4 +345,45 @@ export async function mappingForDirectoryUser(db: Executor, companyId: string, u
     .orderBy(asc(groupMappings.priority), asc(groupMappings.groupId))
     .limit(1);
   return row?.mapping ?? null;
+}
+
+/**
+ * `mappingForDirectoryUser` for many users in one statement: those of `userIds` in a mapped group, each
+ * with the mapping that decides their workspace and what identifies them (userName, emails).
+ */
+export async function mappingsForDirectoryUsers(
+  db: Executor,
+  companyId: string,
+  userIds: readonly string[],
+): Promise<{ user: Pick<DirectoryUser, 'id' | 'userName' | 'emailsLower'>; mapping: MappingDecision }[]> {
+  if (userIds.length === 0) return [];
+  // Per user (src/store/lists.ts): their groups' mappings, the lowest priority first.
+  const best = db
+    .select({
+      id: directoryUsers.id,
+      userName: directoryUsers.userName,
+      emailsLower: directoryUsers.emailsLower,
+      groupId: groupMappings.groupId,
+      workspaceId: groupMappings.workspaceId,
+      permissionSetId: groupMappings.permissionSetId,
+    })
+    .from(directoryGroupMembers)
+    .innerJoin(groupMappings, and(eq(groupMappings.companyId, directoryGroupMembers.companyId), eq(groupMappings.groupId, directoryGroupMembers.groupId)))
+    .innerJoin(directoryUsers, and(eq(directoryUsers.companyId, directoryGroupMembers.companyId), eq(directoryUsers.id, directoryGroupMembers.userId)))
+    .where(and(eq(directoryGroupMembers.companyId, companyId), sql`${directoryGroupMembers.userId} = wanted.id`))
+    .orderBy(asc(groupMappings.priority), asc(groupMappings.groupId))
+    .limit(1)
+    .as('best');
+  const rows = await db
+    .select({
+      id: best.id,
+      userName: best.userName,
+      emailsLower: best.emailsLower,
+      groupId: best.groupId,
+      workspaceId: best.workspaceId,
+      permissionSetId: best.permissionSetId,
+    })
+    .from(sql`unnest(${textArray(userIds)}) as wanted(id)`)
+    .crossJoinLateral(best);
+  return rows.map(({ groupId, workspaceId, permissionSetId, ...user }) => ({ user, mapping: { groupId, workspaceId, permissionSetId } }));
 }

@@ -1,6 +1,7 @@
 /** Dashboard users, their memberships and invitations. */
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from './db.js';
+import { jsonRows, textArray } from './lists.js';
 import { invitations, memberships, users } from './schema.js';
 
 export type User = typeof users.$inferSelect;
@@ -152,13 +153,20 @@ export async function insertUserIfAbsent(db: Executor, user: NewUser): Promise<U
   return row ?? null;
 }
 
-/** Dashboard users of a company with any of these normalised emails. */
-export async function findUsersByEmails(db: Executor, companyId: string, emailsNormalized: string[]): Promise<User[]> {
+/** Dashboard users of a company with any of these normalised emails: one statement, one key lookup per email (src/store/lists.ts). */
+export async function findUsersByEmails(db: Executor, companyId: string, emailsNormalized: readonly string[]): Promise<User[]> {
   if (emailsNormalized.length === 0) return [];
-  return db
+  const match = db
     .select()
     .from(users)
-    .where(and(eq(users.companyId, companyId), inArray(users.emailNormalized, emailsNormalized)));
+    .where(and(eq(users.companyId, companyId), sql`${users.emailNormalized} = wanted.email`))
+    .limit(1)
+    .as('match');
+  const rows = await db
+    .select()
+    .from(sql`unnest(${textArray([...new Set(emailsNormalized)])}) as wanted(email)`)
+    .crossJoinLateral(match);
+  return rows.map((r) => r.match);
 }
 
 /** Suspends an active user because the directory says so (deactivated or deleted in the IdP). */
@@ -181,22 +189,28 @@ export async function unlockUserByDirectory(db: Executor, companyId: string, use
   return row ?? null;
 }
 
+export interface WantedMembership {
+  userId: string;
+  workspaceId: string;
+  permissionSetId: string;
+}
+
 /**
- * Ensures a membership in `workspaceId` with `permissionSetId`; returns the row when it was created or
- * its permission set changed, null when it already was exactly that.
+ * Ensures each membership (in `workspaceId`, with `permissionSetId`) in one statement; returns those
+ * created or whose permission set changed, not those already exactly so. Each (userId, workspaceId)
+ * at most once in `wanted`.
  */
-export async function ensureMembership(
-  db: Executor,
-  membership: { companyId: string; userId: string; workspaceId: string; permissionSetId: string },
-): Promise<Membership | null> {
-  const [row] = await db
+export async function ensureMemberships(db: Executor, companyId: string, wanted: readonly WantedMembership[]): Promise<WantedMembership[]> {
+  if (wanted.length === 0) return [];
+  return db
     .insert(memberships)
-    .values(membership)
+    // The columns of `memberships` in table order: company, user, workspace, permission set, created.
+    .select(sql`select ${companyId}, w."userId", w."workspaceId", w."permissionSetId", now()
+      from ${jsonRows(wanted, 'w', { userId: 'text', workspaceId: 'text', permissionSetId: 'text' })}`)
     .onConflictDoUpdate({
       target: [memberships.userId, memberships.workspaceId],
-      set: { permissionSetId: membership.permissionSetId },
+      set: { permissionSetId: sql`excluded.permission_set_id` },
       setWhere: sql`${memberships.permissionSetId} <> excluded.permission_set_id`,
     })
-    .returning();
-  return row ?? null;
+    .returning({ userId: memberships.userId, workspaceId: memberships.workspaceId, permissionSetId: memberships.permissionSetId });
 }

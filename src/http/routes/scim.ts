@@ -31,6 +31,8 @@ import { scimListParameters, scimOperation, scimProjectionParameters } from '../
 
 const SCIM_JSON = 'application/scim+json; charset=utf-8';
 export const SCIM_BODY_LIMIT_BYTES = 1024 * 1024;
+/** A whole-group push (PUT or POST of every member, as Okta sends it): 50,000 members are about 3 MB. */
+export const SCIM_GROUP_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 function scimJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 = 200): Response {
   return c.body(JSON.stringify(body), status, { 'Content-Type': SCIM_JSON });
@@ -72,13 +74,17 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
 
 const listQuery = (c: Context<AppEnv>) => parseListQuery(c.req.query());
 
+const limit = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: (c) => scimFailure(new ScimError(413, null, `The body is over ${maxSize} bytes`), c as Context<AppEnv>),
+  });
+const bodyLimits = { groups: limit(SCIM_GROUP_BODY_LIMIT_BYTES), other: limit(SCIM_BODY_LIMIT_BYTES) };
+/** /scim/v2/:companyId/Groups and /Groups/:id; every other SCIM body (Users first) keeps the 1 MiB limit. */
+const GROUPS_PATH = /^\/scim\/v2\/[^/]+\/Groups(?:\/[^/]*)?$/;
+
 export const scimRoutes = new Hono<AppEnv>()
-  .use(
-    bodyLimit({
-      maxSize: SCIM_BODY_LIMIT_BYTES,
-      onError: (c) => scimFailure(new ScimError(413, null, `The body is over ${SCIM_BODY_LIMIT_BYTES} bytes`), c as Context<AppEnv>),
-    }),
-  )
+  .use((c, next) => (GROUPS_PATH.test(c.req.path) ? bodyLimits.groups(c, next) : bodyLimits.other(c, next)))
   .use(async (c, next) => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('Authorization') ?? '');
     const auth = match?.[1] ? await authenticateScimToken(c.get('deps'), match[1]) : null;
