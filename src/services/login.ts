@@ -2,7 +2,9 @@
  * The ACS use case: a posted SAMLResponse becomes a session, a new account (JIT) or a named refusal.
  * Order matters: verify, burn the assertion ID (replay), match InResponseTo, then decide; every
  * attempt ends in the audit log, and nothing is written for a refusal but the audit event and the
- * replay-cache entry.
+ * replay-cache entry. Refusals of what anyone can post (nothing signed by the company's IdP yet) are
+ * counted on one audit row per company, reason and hour, so garbage cannot bury the log; every
+ * attempt whose signature verified keeps a row of its own.
  */
 import { normaliseEmail } from '../core/email.js';
 import { decideJit } from '../core/jit.js';
@@ -12,7 +14,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import { newId } from '../crypto.js';
 import { extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
-import { recordAudit } from '../store/audit.js';
+import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
 import { findCompany } from '../store/companies.js';
 import type { Tx } from '../store/db.js';
 import { lockDirectoryIdentities } from '../store/directory.js';
@@ -58,11 +60,11 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
   const refuse = async (
     reason: LoginRefusalReason,
     detail: string,
-    extra: { email?: string | null; assertion?: VerifiedAssertion; flow?: Flow } = {},
+    extra: { email?: string | null; assertion?: VerifiedAssertion; flow?: Flow; unauthenticated?: boolean } = {},
   ): Promise<LoginOutcome> => {
-    await recordAudit(deps.db, {
+    const event = {
       companyId,
-      actor: { type: 'idp', id: extra.assertion?.issuer ?? null },
+      actor: { type: 'idp' as const, id: extra.assertion?.issuer ?? null },
       action: 'saml.login_refused',
       reason,
       targetType: 'email',
@@ -74,12 +76,19 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
         nameId: extra.assertion?.nameId ?? null,
         assertionId: extra.assertion?.assertionId ?? null,
       },
-    });
+    };
+    if (extra.unauthenticated) {
+      // e.g. saml.login_refused:signature_invalid:2026-06-01T09 (the UTC hour).
+      const aggregateKey = `saml.login_refused:${reason}:${now.toISOString().slice(0, 13)}`;
+      await recordAggregatedAudit(deps.db, { ...event, aggregateKey, at: now });
+    } else {
+      await recordAudit(deps.db, event);
+    }
     return { ok: false, reason, detail, companyName: company.name, email: extra.email ?? null };
   };
 
   const connection = await findSamlConnection(deps.db, companyId);
-  if (!connection) return refuse('saml_not_configured', 'SAML single sign-on is not set up for this company.');
+  if (!connection) return refuse('saml_not_configured', 'SAML single sign-on is not set up for this company.', { unauthenticated: true });
 
   const verified = await verifySamlResponse({
     samlResponse: input.samlResponse,
@@ -87,7 +96,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     sp: spIdentityFor(deps, connection, companyId),
     now,
   });
-  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail);
+  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail, { unauthenticated: !verified.authenticated });
   const assertion = verified.assertion;
   const profile = extractProfile(assertion, mappingOf(connection));
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';

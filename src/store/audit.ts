@@ -1,5 +1,5 @@
-/** The audit log: append-only, newest first, paginated by the sequence number. */
-import { and, desc, eq, lt } from 'drizzle-orm';
+/** The audit log: append-only (aggregated refusals excepted: their count grows), newest first, paginated by the sequence number. */
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
 import type { Executor } from './db.js';
@@ -43,6 +43,37 @@ export async function recordAudit(db: Executor, input: AuditInput): Promise<void
     reason: clean(input.reason),
     data: cleanData(input.data ?? {}),
   });
+}
+
+/**
+ * Counts one more occurrence on the company's row for `aggregateKey` (created at the first), in one
+ * statement: concurrent attempts on any instance add up on the unique (company_id, aggregate_key)
+ * index. `data` and `last_at` describe the latest occurrence, `created_at` the first. The row keeps
+ * the seq of its first occurrence, so newest-first pages place it by when it started, not by last_at.
+ */
+export async function recordAggregatedAudit(db: Executor, input: AuditInput & { aggregateKey: string; at: Date }): Promise<void> {
+  const data = cleanData(input.data ?? {});
+  await db
+    .insert(auditEvents)
+    .values({
+      id: newId('evt'),
+      companyId: input.companyId,
+      actorType: input.actor.type,
+      actorId: clean(input.actor.id),
+      action: clean(input.action)!,
+      targetType: input.targetType ?? null,
+      targetId: clean(input.targetId),
+      reason: clean(input.reason),
+      data,
+      aggregateKey: input.aggregateKey,
+      count: 1,
+      lastAt: input.at,
+      createdAt: input.at,
+    })
+    .onConflictDoUpdate({
+      target: [auditEvents.companyId, auditEvents.aggregateKey],
+      set: { count: sql`${auditEvents.count} + 1`, lastAt: input.at, data },
+    });
 }
 
 /** Events of one company, newest first; `beforeSeq` is the cursor from the previous page. */
