@@ -11,7 +11,7 @@ import { decideJit } from '../core/jit.js';
 import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import type { ReasonCode } from '../core/reasons.js';
-import { newId } from '../crypto.js';
+import { newId, secretMatchesHash } from '../crypto.js';
 import { extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
@@ -22,6 +22,7 @@ import { consumeSamlRequest, findSamlConnection, purgeExpiredSamlState, remember
 import type { SamlConnection } from '../store/saml.js';
 import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
 import type { User } from '../store/users.js';
+import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
 import { startSession } from './sessions.js';
@@ -36,9 +37,9 @@ export type LoginOutcome =
 export interface AcsInput {
   samlResponse: string;
   relayState: string | null;
+  /** The value of the browser's binding cookie (set when it started an SP-initiated sign-in), or null. */
+  browserBinding: string | null;
 }
-
-const PURGE_EVERY = 32;
 
 interface SignInResult {
   token: string;
@@ -113,6 +114,15 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     if (!request) {
       return refuse('unknown_request', `InResponseTo ${assertion.inResponseTo} is not a sign-in request we issued, or it was used or expired.`, context);
     }
+    // Only the browser that started the sign-in may finish it (else a victim's browser could be made to
+    // post a response to someone else's request). A request stored before bindings existed has none.
+    if (request.browserBinding === null || input.browserBinding === null || !secretMatchesHash(input.browserBinding, request.browserBinding)) {
+      return refuse(
+        'request_other_browser',
+        `InResponseTo ${assertion.inResponseTo} was started in another browser: ${input.browserBinding === null ? 'no' : 'a different'} sign-in cookie came back.`,
+        context,
+      );
+    }
     relayState ??= request.relayState;
   }
 
@@ -161,7 +171,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
   }
   if (!result) return refuse('user_suspended', 'The account was locked while signing in.', context);
 
-  const every = deps.purgeEvery ?? PURGE_EVERY;
+  const every = deps.purgeEvery ?? DEFAULT_PURGE_EVERY;
   if (every > 0 && Math.floor(Math.random() * every) === 0) await purgeExpiredSamlState(deps.db, now);
   return {
     ok: true,

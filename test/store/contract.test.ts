@@ -219,11 +219,11 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const b = await company();
     const t0 = new Date('2030-01-01T00:00:00Z');
     const id = `_r${newId('req')}`;
-    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', expiresAt: new Date(t0.getTime() + 600_000) });
+    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', browserBinding: 'f'.repeat(64), expiresAt: new Date(t0.getTime() + 600_000) });
     expect(await consumeSamlRequest(handle.db, b.id, id, t0)).toBeNull();
     expect(await consumeSamlRequest(handle.db, a.id, id, new Date(t0.getTime() + 600_001))).toBeNull();
     const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, a.id, id, t0)));
-    expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x' }]);
+    expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x', browserBinding: 'f'.repeat(64) }]);
   });
 
   it('records audit events whatever text they quote, NUL characters included', async () => {
