@@ -1,7 +1,7 @@
 /**
  * The sign-in binding cookie: GET /saml/:id/login gives the browser a random value and the AuthnRequest
  * stores only its SHA-256, so a response answering that request is accepted only from the browser that
- * started it (no one can make a victim's browser finish a sign-in they started). HttpOnly, Secure and
+ * started it (nobody can make a victim's browser finish a sign-in the attacker started). HttpOnly, Secure and
  * SameSite=None, because it must come back on the IdP's cross-site form post to the ACS; it lives as
  * long as an AuthnRequest. Over https it carries the `__Host-` prefix, like the session cookie.
  */

@@ -115,7 +115,8 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
       return refuse('unknown_request', `InResponseTo ${assertion.inResponseTo} is not a sign-in request we issued, or it was used or expired.`, context);
     }
     // Only the browser that started the sign-in may finish it (else a victim's browser could be made to
-    // post a response to someone else's request). A request stored before bindings existed has none.
+    // post a response to someone else's request). The request is used up either way, like the assertion
+    // ID. A request stored before bindings existed has none, and is refused too.
     if (request.browserBinding === null || input.browserBinding === null || !secretMatchesHash(input.browserBinding, request.browserBinding)) {
       return refuse(
         'request_other_browser',
