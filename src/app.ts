@@ -72,6 +72,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       sessionSecret: config.sessionSecret,
       previousSessionSecrets: config.previousSessionSecrets ?? [],
       ...(options.purgeEvery !== undefined ? { purgeEvery: options.purgeEvery } : {}),
+      ...(config.samlLoginRateLimitPerMinute !== undefined ? { samlLoginRateLimitPerMinute: config.samlLoginRateLimitPerMinute } : {}),
     });
     return next();
   });

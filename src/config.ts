@@ -95,6 +95,17 @@ const EnvSchema = v.object({
   /** Former SESSION_SECRETs during a rotation: still open sealed keys and session cookies, never used for new ones. */
   SESSION_SECRET_PREVIOUS: v.optional(previousSecrets),
   LOG_LEVEL: v.optional(v.picklist(['info', 'silent'], 'must be info or silent'), 'info'),
+  /** AuthnRequests (GET /saml/:id/login) one company may store per minute, on all instances together. */
+  SAML_LOGIN_RATE_LIMIT_PER_MINUTE: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,6}$/, 'must be a whole number of sign-in starts per minute (1-100000)'),
+      v.transform(Number),
+      v.minValue(1, 'must be between 1 and 100000'),
+      v.maxValue(100_000, 'must be between 1 and 100000'),
+    ),
+    '300',
+  ),
   /** The development demo company and test IdP page; ignored when NODE_ENV=production. */
   DEMO: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });
@@ -109,6 +120,8 @@ export interface AppConfig {
   /** SESSION_SECRET_PREVIOUS: accepted for unsealing and for session cookies, never for new ones. */
   readonly previousSessionSecrets?: readonly string[];
   readonly production: boolean;
+  /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE (300 when absent). */
+  readonly samlLoginRateLimitPerMinute?: number;
 }
 
 export class ConfigError extends Error {}

@@ -78,6 +78,7 @@ async function main() {
     sessionSecret,
     previousSessionSecrets: env.SESSION_SECRET_PREVIOUS ?? [],
     production,
+    samlLoginRateLimitPerMinute: env.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
   };
 
   const started = performance.now();

@@ -85,6 +85,7 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
       sessionSecret: parsed.SESSION_SECRET!,
       previousSessionSecrets: parsed.SESSION_SECRET_PREVIOUS ?? [],
       production: true,
+      samlLoginRateLimitPerMinute: parsed.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
     },
     silent: parsed.LOG_LEVEL === 'silent',
     database: {

@@ -48,6 +48,7 @@ export const SAML_FAILURE_REASONS = [
   'subject_missing',
   'replayed',
   'unknown_request',
+  'request_other_browser',
   'in_response_to_mismatch',
   'config_invalid',
 ] as const;
@@ -298,6 +299,11 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
     'This sign-in does not match a request we made',
     'The response from your identity provider answers a sign-in request we do not recognise or that has expired.',
     'The response’s InResponseTo does not match a pending sign-in request from this application. Start the sign-in again; for IdP-initiated sign-in, do not set a Sign-on URL in the identity provider.',
+  ),
+  request_other_browser: samlProblem(
+    'This sign-in was started in another browser',
+    'The response from your identity provider answers a sign-in that was started in a different browser, or your browser did not send back the cookie we set when the sign-in started.',
+    'SP-initiated sign-ins must finish in the browser that started them (the __Host-bridge_authn cookie, SameSite=None, must come back on the identity provider’s post to the ACS). Start the sign-in again in one browser; if it keeps happening, check that nothing strips cookies between the identity provider and this application, or that someone is not sending people sign-in responses they did not ask for.',
   ),
   in_response_to_mismatch: samlProblem(
     'This sign-in response is inconsistent',

@@ -127,6 +127,30 @@ export function DatabaseUnavailablePage(props: { retryAfterSeconds: number }) {
   );
 }
 
+/** Too many sign-ins were started for this company this minute: nothing is wrong with the person's account. */
+export function TooManySignInsPage(props: { retryAfterSeconds: number }) {
+  const title = 'Too many sign-ins right now';
+  return (
+    <Layout title={title}>
+      <h1>{title}</h1>
+      <p>
+        More sign-ins were started for your company in the last minute than we accept, so this one was not started. Nothing is wrong
+        with your account. Please try again in {props.retryAfterSeconds} second{props.retryAfterSeconds === 1 ? '' : 's'}.
+      </p>
+      <div class="box">
+        <p>
+          <strong>What to tell your admin:</strong> sign-in starts from this application (SP-initiated) are limited per company and
+          minute (SAML_LOGIN_RATE_LIMIT_PER_MINUTE). If real users reach the limit, the operator can raise it; otherwise someone is
+          starting sign-ins in bulk. Sign-ins from the identity provider portal are not limited.
+        </p>
+        <p>
+          Reason code: <code>rate_limited</code>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
 export function SignedOutPage() {
   return (
     <Layout title="Not signed in">

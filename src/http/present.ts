@@ -56,6 +56,8 @@ export const presentAuditEvent = (e: AuditEvent) => ({
   reason: e.reason,
   data: e.data,
   createdAt: iso(e.createdAt),
+  count: e.count,
+  lastAt: iso(e.lastAt ?? e.createdAt),
 });
 
 export const presentJitSettings = (v: JitSettingsView) => ({ ...v, updatedAt: v.updatedAt ? v.updatedAt.toISOString() : null });

@@ -113,6 +113,20 @@ export const AuditEvent = v.object({
   reason: v.nullable(v.string()),
   data: v.record(v.string(), v.unknown()),
   createdAt: isoDate,
+  count: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(1),
+    v.description(
+      'How many attempts this event stands for: 1, except for refused sign-ins nobody authenticated (no valid IdP signature, not SAML...), counted on one event per reason and hour',
+    ),
+  ),
+  lastAt: v.pipe(
+    isoDate,
+    v.description(
+      'When the latest of them happened (createdAt is the first; equal for a single event). An aggregated event keeps its place in the newest-first order by when it started',
+    ),
+  ),
 });
 export const AuditList = v.object({ events: v.array(AuditEvent), nextCursor: v.nullable(v.string()) });
 export const Health = v.object({ status: v.literal('ok'), database: v.picklist(['pglite', 'postgres']) });

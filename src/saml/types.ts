@@ -61,6 +61,11 @@ export interface SamlFailure {
   reason: SamlFailureReason;
   /** One line for logs and admins; may quote values from the response, never secrets. */
   detail: string;
+  /**
+   * Set by verifySamlResponse: a signature by a trusted certificate had verified before the refusal,
+   * so the IdP really sent it. False for garbage anyone can post (no or a wrong signature, not XML...).
+   */
+  authenticated?: boolean;
 }
 
 /** What the verified signature vouches for, read only from the signed element. */

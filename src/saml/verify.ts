@@ -101,16 +101,22 @@ function privateKeyOf(encryption: NonNullable<SpIdentity['encryption']>): string
  * `assertion.assertionId` until `assertion.notOnOrAfter` and refuse a second use.
  */
 export async function verifySamlResponse(input: VerifyInput): Promise<VerifyResult> {
+  const progress = { signed: false };
+  let result: VerifyResult;
   try {
-    return await verify(input);
+    result = await verify(input, progress);
   } catch (error) {
     if (error instanceof KeyLoaderFailed) throw error.original;
-    if (error instanceof XmlRejected) return refuse(error.kind, error.message);
-    return refuse('malformed', `unexpected error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
+    result =
+      error instanceof XmlRejected
+        ? refuse(error.kind, error.message)
+        : refuse('malformed', `unexpected error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
   }
+  return result.ok ? result : { ...result, authenticated: progress.signed };
 }
 
-async function verify(input: VerifyInput): Promise<VerifyResult> {
+/** `progress.signed` turns true once a signature by a trusted certificate has verified. */
+async function verify(input: VerifyInput, progress: { signed: boolean }): Promise<VerifyResult> {
   const { idp, sp } = input;
   const ctx = { idp, sp, now: input.now, skewMs: clampSkew(input.clockSkewMs) };
   if (Number.isNaN(input.now.getTime())) return refuse('config_invalid', 'now is not a valid date');
@@ -133,8 +139,11 @@ async function verify(input: VerifyInput): Promise<VerifyResult> {
     if (policy) return policy;
   }
 
-  const verifyOn = (doc: string, signature: Element, signedElement: Element) =>
-    verifyEnvelopedSignature({ xml: doc, signature, signedElement, certificates, allowSha1: idp.allowSha1 });
+  const verifyOn = (doc: string, signature: Element, signedElement: Element) => {
+    const result = verifyEnvelopedSignature({ xml: doc, signature, signedElement, certificates, allowSha1: idp.allowSha1 });
+    if (!isFailure(result)) progress.signed = true;
+    return result;
+  };
 
   // A signature that is present must verify, even when another one does (okta-2024-response-signature-broken).
   let responseSig: VerifiedSignature | null = null;

@@ -12,7 +12,12 @@ export interface ServiceDeps {
   readonly previousSessionSecrets?: readonly string[];
   /**
    * One successful sign-in in this many also purges expired replay-cache entries, AuthnRequests and
-   * sessions (default 32; 0 never: tests whose clocks are pinned to other years share one database).
+   * sessions, and one SP-initiated start in this many deletes a bounded batch of expired AuthnRequests
+   * and rate counters (default 32; 0 never: tests whose clocks are pinned to other years share one database).
    */
   readonly purgeEvery?: number;
+  /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE: AuthnRequests one company may store per minute (default 300). */
+  readonly samlLoginRateLimitPerMinute?: number;
 }
+
+export const DEFAULT_PURGE_EVERY = 32;

@@ -2,17 +2,19 @@
  * The ACS use case: a posted SAMLResponse becomes a session, a new account (JIT) or a named refusal.
  * Order matters: verify, burn the assertion ID (replay), match InResponseTo, then decide; every
  * attempt ends in the audit log, and nothing is written for a refusal but the audit event and the
- * replay-cache entry.
+ * replay-cache entry. Refusals of what anyone can post (nothing signed by the company's IdP yet) are
+ * counted on one audit row per company, reason and hour, so garbage cannot bury the log; every
+ * attempt whose signature verified keeps a row of its own.
  */
 import { normaliseEmail } from '../core/email.js';
 import { decideJit } from '../core/jit.js';
 import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import type { ReasonCode } from '../core/reasons.js';
-import { newId } from '../crypto.js';
+import { newId, secretMatchesHash } from '../crypto.js';
 import { extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
-import { recordAudit } from '../store/audit.js';
+import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
 import { findCompany } from '../store/companies.js';
 import type { Tx } from '../store/db.js';
 import { lockDirectoryIdentities } from '../store/directory.js';
@@ -20,6 +22,7 @@ import { consumeSamlRequest, findSamlConnection, purgeExpiredSamlState, remember
 import type { SamlConnection } from '../store/saml.js';
 import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
 import type { User } from '../store/users.js';
+import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
 import { startSession } from './sessions.js';
@@ -34,9 +37,9 @@ export type LoginOutcome =
 export interface AcsInput {
   samlResponse: string;
   relayState: string | null;
+  /** The value of the browser's binding cookie (set when it started an SP-initiated sign-in), or null. */
+  browserBinding: string | null;
 }
-
-const PURGE_EVERY = 32;
 
 interface SignInResult {
   token: string;
@@ -58,11 +61,11 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
   const refuse = async (
     reason: LoginRefusalReason,
     detail: string,
-    extra: { email?: string | null; assertion?: VerifiedAssertion; flow?: Flow } = {},
+    extra: { email?: string | null; assertion?: VerifiedAssertion; flow?: Flow; unauthenticated?: boolean } = {},
   ): Promise<LoginOutcome> => {
-    await recordAudit(deps.db, {
+    const event = {
       companyId,
-      actor: { type: 'idp', id: extra.assertion?.issuer ?? null },
+      actor: { type: 'idp' as const, id: extra.assertion?.issuer ?? null },
       action: 'saml.login_refused',
       reason,
       targetType: 'email',
@@ -74,12 +77,19 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
         nameId: extra.assertion?.nameId ?? null,
         assertionId: extra.assertion?.assertionId ?? null,
       },
-    });
+    };
+    if (extra.unauthenticated) {
+      // e.g. saml.login_refused:signature_invalid:2026-06-01T09 (the UTC hour).
+      const aggregateKey = `saml.login_refused:${reason}:${now.toISOString().slice(0, 13)}`;
+      await recordAggregatedAudit(deps.db, { ...event, aggregateKey, at: now });
+    } else {
+      await recordAudit(deps.db, event);
+    }
     return { ok: false, reason, detail, companyName: company.name, email: extra.email ?? null };
   };
 
   const connection = await findSamlConnection(deps.db, companyId);
-  if (!connection) return refuse('saml_not_configured', 'SAML single sign-on is not set up for this company.');
+  if (!connection) return refuse('saml_not_configured', 'SAML single sign-on is not set up for this company.', { unauthenticated: true });
 
   const verified = await verifySamlResponse({
     samlResponse: input.samlResponse,
@@ -87,7 +97,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     sp: spIdentityFor(deps, connection, companyId),
     now,
   });
-  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail);
+  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail, { unauthenticated: !verified.authenticated });
   const assertion = verified.assertion;
   const profile = extractProfile(assertion, mappingOf(connection));
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
@@ -103,6 +113,16 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     const request = await consumeSamlRequest(deps.db, companyId, assertion.inResponseTo, now);
     if (!request) {
       return refuse('unknown_request', `InResponseTo ${assertion.inResponseTo} is not a sign-in request we issued, or it was used or expired.`, context);
+    }
+    // Only the browser that started the sign-in may finish it (else a victim's browser could be made to
+    // post a response to someone else's request). The request is used up either way, like the assertion
+    // ID. A request stored before bindings existed has none, and is refused too.
+    if (request.browserBinding === null || input.browserBinding === null || !secretMatchesHash(input.browserBinding, request.browserBinding)) {
+      return refuse(
+        'request_other_browser',
+        `InResponseTo ${assertion.inResponseTo} was started in another browser: ${input.browserBinding === null ? 'no' : 'a different'} sign-in cookie came back.`,
+        context,
+      );
     }
     relayState ??= request.relayState;
   }
@@ -152,7 +172,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
   }
   if (!result) return refuse('user_suspended', 'The account was locked while signing in.', context);
 
-  const every = deps.purgeEvery ?? PURGE_EVERY;
+  const every = deps.purgeEvery ?? DEFAULT_PURGE_EVERY;
   if (every > 0 && Math.floor(Math.random() * every) === 0) await purgeExpiredSamlState(deps.db, now);
   return {
     ok: true,

@@ -1,12 +1,29 @@
-/** SP metadata and SP-initiated sign-in: the AuthnRequest ID is stored (short-lived, single use) before the browser goes to the IdP. */
+/**
+ * SP metadata and SP-initiated sign-in: the AuthnRequest ID is stored (short-lived, single use, bound
+ * to the browser) before the browser goes to the IdP. Anyone can start one, so each company may store
+ * only so many per minute (counted in the database, for every instance at once).
+ */
 import { randomBytes } from 'node:crypto';
+import { hashSecret } from '../crypto.js';
 import { buildAuthnRequestRedirect, buildSpMetadata } from '../saml/index.js';
 import { findCompany } from '../store/companies.js';
-import { findSamlConnection, insertSamlRequest } from '../store/saml.js';
+import { countHit, sweepRateLimits } from '../store/rate-limits.js';
+import { findSamlConnection, insertSamlRequest, sweepSamlRequests } from '../store/saml.js';
+import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { spIdentityFor } from './saml-connection.js';
 
 export const AUTHN_REQUEST_LIFETIME_MS = 10 * 60 * 1000;
+/** SAML_LOGIN_RATE_LIMIT_PER_MINUTE when unset: AuthnRequests one company may store per minute. */
+export const DEFAULT_SAML_LOGIN_RATE_LIMIT_PER_MINUTE = 300;
+const RATE_WINDOW_MS = 60_000;
+/** Expired AuthnRequests and rate counters deleted by one sweep (see ServiceDeps.purgeEvery). */
+const SWEEP_MAX_ROWS = 500;
+
+export type SpLoginStart =
+  | { ok: true; location: string }
+  | { ok: false; reason: 'saml_not_configured' | 'unknown_company'; companyName: string | null }
+  | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
 /** The company's SP metadata XML, or null for an unknown company. */
 export async function spMetadataFor(deps: ServiceDeps, companyId: string): Promise<string | null> {
@@ -16,24 +33,41 @@ export async function spMetadataFor(deps: ServiceDeps, companyId: string): Promi
   return buildSpMetadata({ ...sp, wantAssertionsSigned: true });
 }
 
+/**
+ * Stores an AuthnRequest that only the browser holding `browserBinding` (its cookie value; only the
+ * SHA-256 is stored) may answer, and returns the redirect to the IdP; over the company's cap for the
+ * current minute nothing is stored and the answer says when the window ends.
+ */
 export async function startSpInitiatedLogin(
   deps: ServiceDeps,
   companyId: string,
   relayState: string | null,
-): Promise<{ ok: true; location: string } | { ok: false; reason: 'saml_not_configured' | 'unknown_company'; companyName: string | null }> {
+  browserBinding: string,
+): Promise<SpLoginStart> {
   const company = await findCompany(deps.db, companyId);
   if (!company) return { ok: false, reason: 'unknown_company', companyName: null };
   const connection = await findSamlConnection(deps.db, companyId);
   if (!connection) return { ok: false, reason: 'saml_not_configured', companyName: company.name };
   const now = deps.now();
+  const cap = deps.samlLoginRateLimitPerMinute ?? DEFAULT_SAML_LOGIN_RATE_LIMIT_PER_MINUTE;
+  const hit = await countHit(deps.db, `saml_login:${companyId}`, now, RATE_WINDOW_MS);
+  if (hit.count > cap) {
+    return { ok: false, reason: 'rate_limited', retryAfterSeconds: Math.max(1, Math.ceil((hit.resetAt.getTime() - now.getTime()) / 1000)) };
+  }
   // xs:ID must be an NCName: a leading underscore, then 160 random bits in hex.
   const requestId = `_${randomBytes(20).toString('hex')}`;
   await insertSamlRequest(deps.db, {
     id: requestId,
     companyId,
     relayState,
+    browserBinding: hashSecret(browserBinding),
     expiresAt: new Date(now.getTime() + AUTHN_REQUEST_LIFETIME_MS),
   });
+  const every = deps.purgeEvery ?? DEFAULT_PURGE_EVERY;
+  if (every > 0 && Math.floor(Math.random() * every) === 0) {
+    await sweepSamlRequests(deps.db, now, SWEEP_MAX_ROWS);
+    await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
+  }
   const location = buildAuthnRequestRedirect({
     sp: spIdentityFor(deps, connection, companyId),
     idpSsoUrl: connection.ssoUrl,

@@ -1,4 +1,4 @@
-/** The audit log: append-only, newest first, paginated by the sequence number. */
+/** The audit log: append-only (aggregated refusals excepted: their count grows), newest first, paginated by the sequence number. */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
@@ -68,6 +68,29 @@ export async function recordAudits(db: Executor, inputs: readonly AuditInput[]):
   await db.execute(sql`
     insert into ${auditEvents} (id, company_id, actor_type, actor_id, action, target_type, target_id, reason, data)
     select e."id", e."companyId", e."actorType", e."actorId", e."action", e."targetType", e."targetId", e."reason", e."data" from ${rows}`);
+}
+
+/**
+ * Counts one more occurrence on the company's row for `aggregateKey` (created at the first), in one
+ * statement: concurrent attempts on any instance add up on the unique (company_id, aggregate_key)
+ * index. `data` and `last_at` describe the latest occurrence, `created_at` the first. The row keeps
+ * the seq of its first occurrence, so newest-first pages place it by when it started, not by last_at.
+ */
+export async function recordAggregatedAudit(db: Executor, input: AuditInput & { aggregateKey: string; at: Date }): Promise<void> {
+  const row = auditRow(input);
+  await db
+    .insert(auditEvents)
+    .values({
+      ...row,
+      aggregateKey: input.aggregateKey,
+      count: 1,
+      lastAt: input.at,
+      createdAt: input.at,
+    })
+    .onConflictDoUpdate({
+      target: [auditEvents.companyId, auditEvents.aggregateKey],
+      set: { count: sql`${auditEvents.count} + 1`, lastAt: input.at, data: row.data },
+    });
 }
 
 /** Events of one company, newest first; `beforeSeq` is the cursor from the previous page. */

@@ -1,5 +1,5 @@
 /** SAML connections, the AuthnRequests we issued, and the replay cache of accepted assertions. */
-import { and, eq, gt, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
@@ -44,7 +44,7 @@ export async function replaceSealedSpKey(db: Executor, companyId: string, expect
 
 export async function insertSamlRequest(
   db: Executor,
-  request: { id: string; companyId: string; relayState: string | null; expiresAt: Date },
+  request: { id: string; companyId: string; relayState: string | null; browserBinding: string; expiresAt: Date },
 ): Promise<void> {
   await db.insert(samlRequests).values(request);
 }
@@ -58,7 +58,7 @@ export async function consumeSamlRequest(
   companyId: string,
   requestId: string,
   now: Date,
-): Promise<{ relayState: string | null } | null> {
+): Promise<{ relayState: string | null; browserBinding: string | null } | null> {
   const [row] = await db
     .update(samlRequests)
     .set({ usedAt: now })
@@ -70,8 +70,22 @@ export async function consumeSamlRequest(
         gt(samlRequests.expiresAt, now),
       ),
     )
-    .returning({ relayState: samlRequests.relayState });
+    .returning({ relayState: samlRequests.relayState, browserBinding: samlRequests.browserBinding });
   return row ?? null;
+}
+
+/** Deletes up to `max` AuthnRequests past their lifetime, of any company (a bounded sweep, cheap enough to run often). */
+export async function sweepSamlRequests(db: Executor, now: Date, max: number): Promise<number> {
+  const expired = db
+    .select({ companyId: samlRequests.companyId, id: samlRequests.id })
+    .from(samlRequests)
+    .where(lt(samlRequests.expiresAt, now))
+    .limit(max);
+  const rows = await db
+    .delete(samlRequests)
+    .where(inArray(sql`(${samlRequests.companyId}, ${samlRequests.id})`, expired))
+    .returning({ id: samlRequests.id });
+  return rows.length;
 }
 
 /**

@@ -10,7 +10,7 @@ import { memberships, users } from '../../src/store/schema.js';
 import { asOperator, call, makeApp, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
-import { authnRequestIdFrom, configureSaml, confirmedUser, idpInitiated, me, postAcs } from '../support/saml.js';
+import { configureSaml, confirmedUser, idpInitiated, me, postAcs, startSpLogin } from '../support/saml.js';
 import { createTestIdp } from '../support/test-idp.js';
 import type { TestIdp } from '../support/test-idp.js';
 
@@ -156,8 +156,8 @@ describe('support exceptions', () => {
 describe('flows and settings', () => {
   it('never provisions from an SP-initiated response, even for an eligible domain', async () => {
     const company = await decorumsoft();
-    const requestId = authnRequestIdFrom((await app.request(`/saml/${company.id}/login`)).headers.get('Location')!);
-    const res = await postAcs(app, company.id, idpInitiated(idp, company.id, 'new.person@decorumsoft.com', now, { inResponseTo: requestId }));
+    const { requestId, cookie } = await startSpLogin(app, company.id);
+    const res = await postAcs(app, company.id, idpInitiated(idp, company.id, 'new.person@decorumsoft.com', now, { inResponseTo: requestId }), undefined, cookie);
     expect(res.status).toBe(403);
     expect(res.setCookie).toBeNull();
     expect(res.html).toContain('sp_initiated');

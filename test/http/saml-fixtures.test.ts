@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractProfile, verifySamlResponse } from '../../src/saml/index.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
+import { hashSecret, newSecret } from '../../src/crypto.js';
 import { insertSamlRequest } from '../../src/store/saml.js';
 import { call, makeApp, setupCompany } from '../support/app.js';
 import type { TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
-import { confirmedUser, postAcs } from '../support/saml.js';
+import { AUTHN_COOKIE, confirmedUser, postAcs } from '../support/saml.js';
 import { loadManifest, readFixture, spFor, usesSha1 } from '../saml/fixture-manifest.js';
 import type { FixtureCase, FixtureVariant } from '../saml/fixture-manifest.js';
 
@@ -23,6 +24,9 @@ afterAll(async () => {
 });
 
 const manifest = loadManifest();
+/** The browser every case posts from: SP-initiated cases answer a request bound to it. */
+const binding = newSecret();
+const browserCookie = `${AUTHN_COOKIE}=${binding}`;
 const certificatesOf = (c: FixtureCase) => readFixture(c.files.idpCert).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 
 interface Setup {
@@ -53,7 +57,7 @@ async function arrange(c: FixtureCase, setup: Setup) {
   expect(put.status, put.text).toBe(200);
   // SP-initiated cases answer an AuthnRequest: record it as one we issued.
   if (c.inResponseTo) {
-    await insertSamlRequest(handle.db, { id: c.inResponseTo, companyId: company.id, relayState: null, expiresAt: new Date(now.getTime() + 600_000) });
+    await insertSamlRequest(handle.db, { id: c.inResponseTo, companyId: company.id, relayState: null, browserBinding: hashSecret(binding), expiresAt: new Date(now.getTime() + 600_000) });
   }
   return { app, company, now };
 }
@@ -93,7 +97,7 @@ describe.each(manifest.map((c) => [c.id, c] as const))('fixture %s', (_id, c) =>
       const email = await expectedEmail(c);
       const { app, company } = await arrange(c, baseSetup(c));
       if (email) await confirmedUser(app, company, email);
-      const res = await postAcs(app, company.id, response);
+      const res = await postAcs(app, company.id, response, undefined, browserCookie);
       if (email) {
         expect(res.status, res.html).toBe(303);
         expect(res.setCookie).toMatch(/bridge_session=/);
@@ -108,7 +112,7 @@ describe.each(manifest.map((c) => [c.id, c] as const))('fixture %s', (_id, c) =>
     if (usesSha1(c)) {
       it('is refused without the SHA-1 allowance', async () => {
         const { app, company } = await arrange(c, { ...baseSetup(c), allowSha1: false });
-        const res = await postAcs(app, company.id, response);
+        const res = await postAcs(app, company.id, response, undefined, browserCookie);
         expect(res.status).toBe(403);
         expect(res.setCookie).toBeNull();
         expect(await lastEvent(app, company)).toMatchObject({ reason: 'sha1_not_allowed' });
@@ -126,9 +130,9 @@ describe.each(manifest.map((c) => [c.id, c] as const))('fixture %s', (_id, c) =>
       const { app, company } = await arrange(c, setup);
       if (email) await confirmedUser(app, company, email);
       if (variant.name === 'replay') {
-        await postAcs(app, company.id, response);
+        await postAcs(app, company.id, response, undefined, browserCookie);
       }
-      const res = await postAcs(app, company.id, response);
+      const res = await postAcs(app, company.id, response, undefined, browserCookie);
       expect(res.status).toBe(403);
       expect(res.setCookie).toBeNull();
       const event = await lastEvent(app, company);
@@ -140,7 +144,7 @@ describe.each(manifest.map((c) => [c.id, c] as const))('fixture %s', (_id, c) =>
       const { app, company } = await arrange(c, baseSetup(c));
       const full = 'ross@octolabs.io';
       if (c.expected.outcome === 'accept-with-full-nameid-or-reject') await confirmedUser(app, company, full);
-      const res = await postAcs(app, company.id, response);
+      const res = await postAcs(app, company.id, response, undefined, browserCookie);
       if (res.status === 303) {
         // Only acceptable for the benign comment case, and only as the full NameID.
         expect(c.expected.outcome).toBe('accept-with-full-nameid-or-reject');

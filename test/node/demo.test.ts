@@ -89,27 +89,42 @@ describe('the development demo', () => {
     );
   });
 
-  it('answers an SP-initiated request for an existing user', async () => {
+  it('answers an SP-initiated request for an existing user, in the browser that started it', async () => {
     const { companyId } = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8')) as { companyId: string };
-    const login = await fetch(`${server.base}/saml/${companyId}/login?RelayState=/welcome`, { redirect: 'manual' });
-    expect(login.status).toBe(302);
-    const idpPage = await (await fetch(login.headers.get('location')!)).text();
-    const inResponseTo = /name="inResponseTo" value="([^"]*)"/.exec(idpPage)?.[1];
-    expect(inResponseTo).toMatch(/^_[0-9a-f]{40}$/);
-    const signed = await (
-      await fetch(`${server.base}/dev/idp/sign-in`, {
+    /** The browser's round trip: start at /login (holding `cookie`), pick Jon on the test IdP, post its response to the ACS. */
+    const signIn = async (cookie: string | null, sendBack: string | null) => {
+      const headers: Record<string, string> = cookie ? { Cookie: cookie } : {};
+      const login = await fetch(`${server.base}/saml/${companyId}/login?RelayState=/welcome`, { redirect: 'manual', headers });
+      expect(login.status).toBe(302);
+      const binding = login.headers.get('set-cookie')!.split(';')[0]!;
+      const idpPage = await (await fetch(login.headers.get('location')!)).text();
+      const inResponseTo = /name="inResponseTo" value="([^"]*)"/.exec(idpPage)?.[1];
+      expect(inResponseTo).toMatch(/^_[0-9a-f]{40}$/);
+      const signed = await (
+        await fetch(`${server.base}/dev/idp/sign-in`, {
+          method: 'POST',
+          body: new URLSearchParams({ email: 'jon.smith@decorumsoft.com', inResponseTo: inResponseTo!, relayState: '/welcome' }),
+        })
+      ).text();
+      const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(signed)![1]!;
+      const acs = await fetch(`${server.base}/saml/${companyId}/acs`, {
         method: 'POST',
-        body: new URLSearchParams({ email: 'jon.smith@decorumsoft.com', inResponseTo: inResponseTo!, relayState: '/welcome' }),
-      })
-    ).text();
-    const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(signed)![1]!;
-    const acs = await fetch(`${server.base}/saml/${companyId}/acs`, {
-      method: 'POST',
-      redirect: 'manual',
-      body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: '/welcome' }),
-    });
-    expect(acs.status).toBe(303);
-    expect(acs.headers.get('location')).toBe('/welcome');
+        redirect: 'manual',
+        headers: sendBack === null ? {} : { Cookie: sendBack === 'own' ? binding : sendBack },
+        body: new URLSearchParams({ SAMLResponse: samlResponse, RelayState: '/welcome' }),
+      });
+      return { binding, acs };
+    };
+    const first = await signIn(null, 'own');
+    // Over http the binding cookie has no __Host- prefix.
+    expect(first.binding).toMatch(/^bridge_authn=[A-Za-z0-9_-]{43}$/);
+    expect(first.acs.status).toBe(303);
+    expect(first.acs.headers.get('location')).toBe('/welcome');
+    // The same browser again reuses its cookie; a response posted without it (another browser) is refused.
+    const elsewhere = await signIn(first.binding, null);
+    expect(elsewhere.binding).toBe(first.binding);
+    expect(elsewhere.acs.status).toBe(403);
+    expect(await elsewhere.acs.text()).toContain('request_other_browser');
   });
 
   it('is not served in production', async () => {

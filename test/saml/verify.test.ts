@@ -183,3 +183,16 @@ describe('configuration errors', () => {
     expect(outcome(await verify(idp.signResponse(base), idp, { idp: { certificatesPem: ['not a cert'] } }))).toBe('config_invalid');
   });
 });
+
+describe('authenticated: whether a trusted signature had verified before the refusal', () => {
+  const attacker = createTestIdp({ entityId: idp.entityId });
+  it.each([
+    ['not XML', 'malformed', false, () => toBase64('hello')],
+    ['unsigned', 'signature_missing', false, () => idp.signResponse({ ...base, sign: 'none' })],
+    ['signed by an unknown key', 'signature_invalid', false, () => attacker.signResponse(base)],
+    ['signed, for another audience', 'audience_mismatch', true, () => idp.signResponse({ ...base, audience: 'https://other.example' })],
+    ['signed, expired', 'assertion_expired', true, () => idp.signResponse({ ...base, now: at(-minutes(30)) })],
+  ] as const)('%s: %s, authenticated %s', async (_label, reason, authenticated, build) => {
+    expect(await verify(build(), idp)).toMatchObject({ ok: false, reason, authenticated });
+  });
+});

@@ -5,10 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/crypto.js';
 import { insertDomainException, findActiveApiKey, insertApiKey, revokeApiKey } from '../../src/store/access.js';
-import { listAudit, recordAudit } from '../../src/store/audit.js';
+import { listAudit, recordAggregatedAudit, recordAudit } from '../../src/store/audit.js';
 import { insertCompany, insertPermissionSet, insertWorkspace, listWorkspaces } from '../../src/store/companies.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/errors.js';
+import { countHit } from '../../src/store/rate-limits.js';
 import { consumeSamlRequest, insertSamlRequest, purgeExpiredSamlState, rememberAssertion } from '../../src/store/saml.js';
 import { jitSettings, sessions } from '../../src/store/schema.js';
 import { insertSession } from '../../src/store/sessions.js';
@@ -219,11 +220,39 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const b = await company();
     const t0 = new Date('2030-01-01T00:00:00Z');
     const id = `_r${newId('req')}`;
-    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', expiresAt: new Date(t0.getTime() + 600_000) });
+    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', browserBinding: 'f'.repeat(64), expiresAt: new Date(t0.getTime() + 600_000) });
     expect(await consumeSamlRequest(handle.db, b.id, id, t0)).toBeNull();
     expect(await consumeSamlRequest(handle.db, a.id, id, new Date(t0.getTime() + 600_001))).toBeNull();
     const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, a.id, id, t0)));
-    expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x' }]);
+    expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x', browserBinding: 'f'.repeat(64) }]);
+  });
+
+  it('counts rate-limit hits exactly under concurrency, and starts a new window once one has ended', async () => {
+    const key = `contract:${randomUUID()}`;
+    const t0 = new Date('2030-02-01T00:00:00Z');
+    const counts = await Promise.all(Array.from({ length: 10 }, () => countHit(handle.db, key, t0, 60_000)));
+    expect(counts.map((c) => c.count).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(new Set(counts.map((c) => c.resetAt.toISOString()))).toEqual(new Set(['2030-02-01T00:01:00.000Z']));
+    expect(await countHit(handle.db, key, new Date(t0.getTime() + 59_999), 60_000)).toEqual({ count: 11, resetAt: new Date('2030-02-01T00:01:00Z') });
+    expect(await countHit(handle.db, key, new Date(t0.getTime() + 60_000), 60_000)).toEqual({ count: 1, resetAt: new Date('2030-02-01T00:02:00Z') });
+  });
+
+  it('adds concurrent aggregated audit events up on one row per key, beside ordinary rows', async () => {
+    const a = await company();
+    const at = new Date('2030-02-01T05:00:00Z');
+    const event = { companyId: a.id, actor: { type: 'idp' as const, id: null }, action: 'saml.login_refused', reason: 'malformed' };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => recordAggregatedAudit(handle.db, { ...event, data: { i }, aggregateKey: 'k1', at })));
+    await recordAggregatedAudit(handle.db, { ...event, aggregateKey: 'k2', at });
+    await recordAudit(handle.db, event);
+    await recordAudit(handle.db, event);
+    const rows = await listAudit(handle.db, a.id, { limit: 10 });
+    expect(rows.map((r) => [r.aggregateKey, r.count])).toEqual([
+      [null, 1],
+      [null, 1],
+      ['k2', 1],
+      ['k1', 10],
+    ]);
+    expect(rows[3]).toMatchObject({ createdAt: at, lastAt: at });
   });
 
   it('records audit events whatever text they quote, NUL characters included', async () => {

@@ -33,12 +33,18 @@ export interface AcsResult {
   html: string;
 }
 
-/** POSTs a SAMLResponse as the browser would (form-encoded). */
-export async function postAcs(app: TestApp, companyId: string, samlResponse: string, relayState?: string): Promise<AcsResult> {
+/** The name of the binding cookie over https (PUBLIC_URL of the test config). */
+export const AUTHN_COOKIE = '__Host-bridge_authn';
+
+/**
+ * POSTs a SAMLResponse as the browser would (form-encoded); `cookie` is what the browser sends back,
+ * e.g. the binding cookie of an SP-initiated start.
+ */
+export async function postAcs(app: TestApp, companyId: string, samlResponse: string, relayState?: string, cookie?: string | null): Promise<AcsResult> {
   const form = new URLSearchParams({ SAMLResponse: samlResponse, ...(relayState !== undefined ? { RelayState: relayState } : {}) });
   const res = await app.request(`/saml/${companyId}/acs`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { Cookie: cookie } : {}) },
     body: form.toString(),
   });
   const setCookie = res.headers.get('Set-Cookie');
@@ -58,6 +64,23 @@ export async function me(app: TestApp, cookie: string | null) {
 /** Signs a response for `email` as the IdP would for an IdP-initiated login to this company. */
 export function idpInitiated(idp: TestIdp, companyId: string, email: string, now: Date, extra: Partial<SignResponseOptions> = {}) {
   return idp.signResponse({ sp: spOf(companyId), now, nameId: email, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...extra });
+}
+
+/**
+ * GET /saml/:id/login as a browser that holds `cookie` (or none): the AuthnRequest ID and the binding
+ * cookie (`name=value`) the browser would send back to the ACS.
+ */
+export async function startSpLogin(
+  app: TestApp,
+  companyId: string,
+  options: { query?: string; cookie?: string } = {},
+): Promise<{ requestId: string; cookie: string; location: string }> {
+  const res = await app.request(`/saml/${companyId}/login${options.query ?? ''}`, { headers: options.cookie ? { Cookie: options.cookie } : {} });
+  expect(res.status).toBe(302);
+  const location = res.headers.get('Location')!;
+  const cookie = res.headers.get('Set-Cookie')?.split(';')[0];
+  if (!cookie?.startsWith(`${AUTHN_COOKIE}=`)) throw new Error(`no binding cookie: ${cookie}`);
+  return { requestId: authnRequestIdFrom(location), cookie, location };
 }
 
 /** The AuthnRequest ID inside an HTTP-Redirect binding URL. */

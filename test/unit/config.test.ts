@@ -7,6 +7,11 @@ describe('parseEnv', () => {
     expect(parseEnv({})).toMatchObject({ NODE_ENV: 'development', PORT: 3000, DATA_DIR: './.data' });
   });
 
+  it('caps SP-initiated sign-in starts at 300 per company and minute unless SAML_LOGIN_RATE_LIMIT_PER_MINUTE says otherwise', () => {
+    expect(parseEnv({}).SAML_LOGIN_RATE_LIMIT_PER_MINUTE).toBe(300);
+    expect(parseEnv({ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '20' }).SAML_LOGIN_RATE_LIMIT_PER_MINUTE).toBe(20);
+  });
+
   it('normalises PUBLIC_URL to an origin and treats empty strings as unset', () => {
     const env = parseEnv({ PUBLIC_URL: 'https://SSO.Example.com/', OPERATOR_TOKEN: '' });
     expect(env.PUBLIC_URL).toBe('https://sso.example.com');
@@ -23,6 +28,10 @@ describe('parseEnv', () => {
     [{ OPERATOR_TOKEN: 'short' }, 'OPERATOR_TOKEN'],
     [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '0' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
+    [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '100001' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
+    [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '2.5' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
+    [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: 'lots' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
   ])('refuses %j with a message naming the variable', (env, name) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(new RegExp(`\\b${name}:`));

@@ -325,7 +325,9 @@ export const ADMIN_SCRIPT = String.raw`
     var events = r.data.events;
     if (!events.length) { fill('audit-events', [el('p', 'No events yet.', 'empty')]); return; }
     fill('audit-events', [table('The 20 most recent events, newest first', ['When', 'Action', 'By', 'About', 'Reason'], events.map(function (e) {
-      return [when(e.createdAt), el('code', e.action), e.actor.type + (e.actor.id ? ' ' + e.actor.id : ''), describeTarget(e), e.reason || ''];
+      // An aggregated refusal stands for many attempts: say how many and when the latest was.
+      var reason = (e.reason || '') + (e.count > 1 ? ' (' + e.count + ' times, latest ' + when(e.lastAt) + ')' : '');
+      return [when(e.createdAt), el('code', e.action), e.actor.type + (e.actor.id ? ' ' + e.actor.id : ''), describeTarget(e), reason];
     }))]);
   }
   $('audit-refresh').addEventListener('click', loadAudit);

@@ -8,7 +8,8 @@ import { spMetadataFor, startSpInitiatedLogin } from '../../services/sp-initiate
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { describe } from '../openapi-helpers.js';
-import { RefusalPage } from '../pages.js';
+import { browserBindingFor, presentedBrowserBinding, setBrowserBindingCookie } from '../authn-cookie.js';
+import { RefusalPage, TooManySignInsPage } from '../pages.js';
 import { ErrorBody } from '../schemas.js';
 import { setSessionCookie } from '../session-cookie.js';
 
@@ -79,7 +80,7 @@ export const samlRoutes = new Hono<AppEnv>()
           headers: { Location: { description: 'RelayState or /' }, 'Set-Cookie': { description: 'The session cookie (__Host-bridge_session)' } },
         },
         400: { description: 'HTML page: the response could not be read (no SAMLResponse, not base64, not XML)', mediaType: 'text/html' },
-        403: { description: 'HTML page naming the reason for the refusal (signature, audience, expiry, replay, JIT rules...)', mediaType: 'text/html' },
+        403: { description: 'HTML page naming the reason for the refusal (signature, audience, expiry, replay, request_other_browser, JIT rules...)', mediaType: 'text/html' },
         404: { description: 'HTML page: no such company, or SAML is not set up', mediaType: 'text/html' },
         413: { description: 'HTML page: the body is too large', mediaType: 'text/html' },
         503: {
@@ -109,6 +110,7 @@ export const samlRoutes = new Hono<AppEnv>()
       const outcome = await consumeSamlResponse(c.get('deps'), c.req.param('companyId'), {
         samlResponse,
         relayState: typeof relayState === 'string' ? relayState : null,
+        browserBinding: presentedBrowserBinding(c),
       });
       if (!outcome.ok) {
         return c.html(<RefusalPage reason={outcome.reason} companyName={outcome.companyName} email={outcome.email} />, refusalStatus(outcome.reason));
@@ -122,18 +124,39 @@ export const samlRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'startSpInitiatedLogin',
       summary: 'SP-initiated sign-in for existing users: redirects to the IdP with an AuthnRequest (HTTP-Redirect binding)',
+      description:
+        'The AuthnRequest is bound to this browser by the `__Host-bridge_authn` cookie (only its SHA-256 is stored): the response ' +
+        'answering it is accepted only with that cookie. Each company may start SAML_LOGIN_RATE_LIMIT_PER_MINUTE sign-ins a minute ' +
+        '(default 300), counted across instances.',
       tag,
       responses: {
-        302: { description: 'Redirect to the IdP', headers: { Location: { description: "The IdP's SSO URL with SAMLRequest and RelayState" } } },
+        302: {
+          description: 'Redirect to the IdP',
+          headers: {
+            Location: { description: "The IdP's SSO URL with SAMLRequest and RelayState" },
+            'Set-Cookie': { description: 'The binding cookie (__Host-bridge_authn; HttpOnly, Secure, SameSite=None, 10 minutes)' },
+          },
+        },
         404: { description: 'HTML page: SAML is not set up', mediaType: 'text/html' },
+        429: {
+          description: "HTML page: the company's sign-in starts for this minute are used up; nothing was stored",
+          mediaType: 'text/html',
+          headers: { 'Retry-After': { description: 'Seconds until the window ends' } },
+        },
       },
     }),
     async (c) => {
       const deps = c.get('deps');
       const relayPath = safeRelayPath(c.req.query('RelayState') ?? c.req.query('relayState') ?? null, deps.publicUrl);
-      const started = await startSpInitiatedLogin(deps, c.req.param('companyId'), relayPath);
-      if (!started.ok) return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} email={null} />, 404);
+      const binding = browserBindingFor(c);
+      const started = await startSpInitiatedLogin(deps, c.req.param('companyId'), relayPath, binding);
       c.header('Cache-Control', 'no-store');
+      if (!started.ok && started.reason === 'rate_limited') {
+        c.header('Retry-After', String(started.retryAfterSeconds));
+        return c.html(<TooManySignInsPage retryAfterSeconds={started.retryAfterSeconds} />, 429);
+      }
+      if (!started.ok) return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} email={null} />, 404);
+      setBrowserBindingCookie(c, binding);
       return c.redirect(started.location, 302);
     },
   );
