@@ -6,7 +6,7 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import { SignedXml } from 'xml-crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { OPERATOR_TOKEN, call, makeApp, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
@@ -119,6 +119,25 @@ async function audited(c: TestCompany, reason: string) {
   expect(res.status, res.text).toBe(200);
   return res.json.events.filter((e: { reason: string }) => e.reason === reason);
 }
+
+describe('the JSON body check', () => {
+  it('parses an API body once: the validator is handed the parse the character check made', async () => {
+    const text = JSON.stringify({ name: 'Parsed once' });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const res = await app.request(`/api/companies/${company.id}/workspaces`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${company.key}`, 'Content-Type': 'application/json' },
+        body: text,
+      });
+      expect(res.status).toBe(201);
+      expect(parse.mock.calls.filter(([arg]) => arg === text)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    expect((await call(app, 'GET', `/api/companies/${company.id}/workspaces`, { token: company.key })).text).toContain('Parsed once');
+  });
+});
 
 describe('the route walk: a lone surrogate in a JSON body of every write route', () => {
   it('is a 400 (SCIM form on SCIM routes) or ignored by a route that reads no body, never a 5xx', async () => {
