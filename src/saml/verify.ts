@@ -68,7 +68,11 @@ function openEncrypted(
   try {
     plainRoot = parseRoot(plaintext);
   } catch (error) {
-    if (error instanceof XmlRejected) return refuse('decryption_failed', `the decrypted assertion is not valid XML: ${error.message}`);
+    if (error instanceof XmlRejected) {
+      return error.kind === 'invalid_characters'
+        ? refuse('invalid_characters', `the decrypted assertion: ${error.message}`)
+        : refuse('decryption_failed', `the decrypted assertion is not valid XML: ${error.message}`);
+    }
     throw error;
   }
   const inner = inspectDecryptedAssertion(plainRoot);

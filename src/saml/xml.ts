@@ -49,9 +49,6 @@ export function decodeBase64Xml(value: string, maxLength = SAML_RESPONSE_MAX_BAS
     throw new XmlRejected('malformed', 'SAMLResponse is not UTF-8 XML');
   }
   assertNoDtd(text);
-  // Before any parser or signature check: a NUL or lone surrogate in a NameID would reach the audit log.
-  const problem = xmlCharacterProblem(text);
-  if (problem !== null) throw new XmlRejected('invalid_characters', problem);
   return text;
 }
 
@@ -65,9 +62,16 @@ export function assertNoDtd(xml: string): void {
   }
 }
 
-/** Parses XML, treating every xmldom warning and error as fatal. */
+/**
+ * Parses XML, treating every xmldom warning and error as fatal. Every XML the product reads passes
+ * here (the posted response, a decrypted assertion, pasted IdP metadata), so each is checked for
+ * characters src/core/text.ts refuses before the parser can hand a NUL or a lone surrogate on to
+ * NameIDs, attributes, entity IDs and from there to the database and the audit log.
+ */
 export function parseXmlStrict(xml: string): Document {
   assertNoDtd(xml);
+  const problem = xmlCharacterProblem(xml);
+  if (problem !== null) throw new XmlRejected('invalid_characters', problem);
   const fail = (level: string) => (message: unknown) => {
     throw new XmlRejected('malformed', `XML ${level}: ${String(message).split('\n')[0]}`);
   };

@@ -1,6 +1,6 @@
 /** The facts the JIT rules decide on, looked up the same way for a real sign-in and for "explain". */
 import type { JitFacts, JitSettings } from '../core/jit.js';
-import { normaliseEmail } from '../core/email.js';
+import { foldIdentifier, normaliseEmail } from '../core/email.js';
 import { findDomainException } from '../store/access.js';
 import type { Executor } from '../store/db.js';
 import { findDirectoryUserByEmail, hasActiveScimToken, isDeletedFromDirectory, mappingForDirectoryUser } from '../store/directory.js';
@@ -17,7 +17,8 @@ export interface JitContext {
 
 export async function gatherJitContext(db: Executor, companyId: string, email: string | null, samlConfigured: boolean): Promise<JitContext> {
   const normalised = email ? normaliseEmail(email) : null;
-  const directoryForms = normalised ? [...new Set([normalised.normalised, normalised.original.normalize('NFC').toLowerCase()])] : [];
+  // Both forms: the normalised address (punycode domain) and foldIdentifier's, which the directory writes (domain as sent).
+  const directoryForms = normalised ? [...new Set([normalised.normalised, foldIdentifier(normalised.original)])] : [];
   const [settings, existingUser, domainHasUser, exception, syncEnabled, entry, deleted] = await Promise.all([
     findJitSettings(db, companyId),
     normalised ? findUserByEmail(db, companyId, normalised.normalised) : null,

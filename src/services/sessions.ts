@@ -1,5 +1,6 @@
 /** Sessions: started at sign-in, resolved from the cookie's token, revoked at logout or lock-out. */
 import { hashSecret, newId, newSecret } from '../crypto.js';
+import { recordAudit } from '../store/audit.js';
 import { findCompany, findPermissionSet, findWorkspace } from '../store/companies.js';
 import type { Company, PermissionSet, Workspace } from '../store/companies.js';
 import type { Executor } from '../store/db.js';
@@ -66,4 +67,33 @@ export function isAccountsFirstSession(signedIn: Pick<SignedInUser, 'session' | 
 export async function endSession(deps: ServiceDeps, token: string): Promise<void> {
   const found = await resolveSession(deps, token);
   if (found) await revokeSession(deps.db, found.session.id, deps.now());
+}
+
+/**
+ * Ends the live session with token hash `previousTokenHash` because a new sign-in (`signedIn`) on the
+ * same browser replaces it, audited on the ended session's company. Its token is not needed: the
+ * browser's reference cookie names it by hash. The event says whether the same person signed in
+ * again, never who else did (that may be another company's user).
+ */
+export async function endReplacedSession(
+  deps: ServiceDeps,
+  previousTokenHash: string,
+  newTokenHash: string,
+  signedIn: { companyId: string; userId: string },
+): Promise<void> {
+  if (previousTokenHash === newTokenHash) return;
+  const found = await findLiveSession(deps.db, previousTokenHash, deps.now());
+  if (!found) return;
+  const { session } = found;
+  await deps.db.transaction(async (tx) => {
+    if (!(await revokeSession(tx, session.id, deps.now()))) return;
+    await recordAudit(tx, {
+      companyId: session.companyId,
+      actor: { type: 'system', id: 'acs' },
+      action: 'session.ended_by_other_signin',
+      targetType: 'user',
+      targetId: session.userId,
+      data: { sessionId: session.id, sameUser: session.companyId === signedIn.companyId && session.userId === signedIn.userId },
+    });
+  });
 }

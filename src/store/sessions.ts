@@ -29,8 +29,14 @@ export async function findLiveSession(
   return row ?? null;
 }
 
-export async function revokeSession(db: Executor, sessionId: string, now: Date): Promise<void> {
-  await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+/** Revokes one session; false when it was already revoked (so a racing second revocation is not audited twice). */
+export async function revokeSession(db: Executor, sessionId: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.length > 0;
 }
 
 /** Revokes every live session of a user (suspension, deprovisioning); returns how many. */

@@ -68,6 +68,8 @@ export interface SignResponseOptions {
   encryptFor?: { certificatePem: string; data?: DataEncryption; key?: KeyTransport };
   responseId?: string;
   assertionId?: string;
+  /** Edits each assertion's XML after it is signed and before it is encrypted (what only the plaintext shows). */
+  tamperAssertion?: (xml: string) => string;
   tamper?: (xml: string) => string;
 }
 
@@ -214,6 +216,7 @@ export function createTestIdp(options: { entityId?: string; keys?: KeyPair } = {
       const id = i === 0 && o.assertionId ? o.assertionId : newSamlId();
       let xml = assertionXml(entityId, o, id);
       if (mode === 'assertion' || mode === 'both') xml = sign(xml, signer, o);
+      if (o.tamperAssertion) xml = o.tamperAssertion(xml);
       if (o.encryptFor) xml = encrypt(xml, o.encryptFor.certificatePem, o.encryptFor.data ?? 'aes256-cbc', o.encryptFor.key ?? 'rsa-oaep-mgf1p');
       return xml;
     });

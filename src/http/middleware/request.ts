@@ -6,15 +6,6 @@ import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { INVALID_CHARACTERS, findIllFormedText } from '../../core/text.js';
 
-/** The first field of a JSON body holding text src/core/text.ts refuses; malformed JSON is left to the validator. */
-function illFormedField(text: string): string | null {
-  try {
-    return findIllFormedText(JSON.parse(text));
-  } catch {
-    return null;
-  }
-}
-
 export type LogSink = (line: Record<string, unknown>) => void;
 
 export const jsonLogSink: LogSink = (line) => console.log(JSON.stringify({ time: new Date().toISOString(), ...line }));
@@ -57,24 +48,34 @@ export const refuseNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
   return errorResponse(c, 400, { code: 'bad_request', message: 'The URL contains a NUL character.' });
 };
 
-/** API writes must be JSON (anything else is a clear 415 instead of a confusing validation error), without NUL. */
+/**
+ * API writes must be JSON (anything else is a clear 415 instead of a confusing validation error),
+ * without NUL and without text src/core/text.ts refuses. The body is read and parsed here once: the
+ * validator reads it through `c.req.json()`, which would parse the text again, and is handed this
+ * parse instead. Malformed JSON is left to the validator, which names it.
+ */
 export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method === 'POST' || c.req.method === 'PUT' || c.req.method === 'PATCH') {
-    const length = c.req.header('Content-Length');
-    // A POST without a body (`curl -XPOST url`) may still arrive as an empty stream: read it (the body
-    // limit ran first, and hono caches the text for the validator) rather than guess from headers.
-    const hasBody = length === '0' || c.req.raw.body === null ? false : (await c.req.text()) !== '';
-    const type = c.req.header('Content-Type') ?? '';
-    if (hasBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
-      return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
-    }
-    if (hasBody && jsonHasNul(await c.req.text())) {
-      return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
-    }
-    const bad = hasBody ? illFormedField(await c.req.text()) : null;
-    if (bad !== null) {
-      return errorResponse(c, 400, { code: INVALID_CHARACTERS, message: `${bad}: text must not contain control characters or unpaired surrogates.` });
-    }
+  if (c.req.method !== 'POST' && c.req.method !== 'PUT' && c.req.method !== 'PATCH') return next();
+  // A POST without a body (`curl -XPOST url`) may still arrive as an empty stream: read it (the body
+  // limit ran first, and hono caches the text) rather than guess from headers.
+  const text = c.req.header('Content-Length') === '0' || c.req.raw.body === null ? '' : await c.req.text();
+  if (text === '') return next();
+  if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(c.req.header('Content-Type') ?? '')) {
+    return errorResponse(c, 415, { code: 'unsupported_media_type', message: 'Send the body as application/json.' });
   }
+  if (jsonHasNul(text)) {
+    return errorResponse(c, 400, { code: 'invalid_request', message: 'Text fields must not contain NUL characters.' });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return next();
+  }
+  const bad = findIllFormedText(body);
+  if (bad !== null) {
+    return errorResponse(c, 400, { code: INVALID_CHARACTERS, message: `${bad}: text must not contain control characters or unpaired surrogates.` });
+  }
+  c.req.json = () => Promise.resolve(body as never);
   return next();
 };

@@ -11,7 +11,7 @@ import { describe } from '../openapi-helpers.js';
 import { browserBindingFor, presentedBrowserBinding, setBrowserBindingCookie } from '../authn-cookie.js';
 import { RefusalPage, TooManySignInsPage } from '../pages.js';
 import { ErrorBody } from '../schemas.js';
-import { setSessionCookie } from '../session-cookie.js';
+import { replaceBrowserSession } from '../session-cookie.js';
 
 const tag = 'SAML';
 /** The base64 limit of the verifier plus room for URL-encoding and RelayState. */
@@ -77,7 +77,13 @@ export const samlRoutes = new Hono<AppEnv>()
       responses: {
         303: {
           description: 'Signed in: session cookie set, redirect to RelayState (own origin only) or /',
-          headers: { Location: { description: 'RelayState or /' }, 'Set-Cookie': { description: 'The session cookie (__Host-bridge_session)' } },
+          headers: {
+            Location: { description: 'RelayState or /' },
+            'Set-Cookie': {
+              description:
+                'The session cookie (__Host-bridge_session) and its reference (__Host-bridge_session_ref), by which the next sign-in on this browser ends this session',
+            },
+          },
         },
         400: { description: 'HTML page: the response could not be read (no SAMLResponse, not base64, not XML)', mediaType: 'text/html' },
         403: { description: 'HTML page naming the reason for the refusal (signature, audience, expiry, replay, request_other_browser, JIT rules...)', mediaType: 'text/html' },
@@ -115,7 +121,7 @@ export const samlRoutes = new Hono<AppEnv>()
       if (!outcome.ok) {
         return c.html(<RefusalPage reason={outcome.reason} companyName={outcome.companyName} email={outcome.email} />, refusalStatus(outcome.reason));
       }
-      await setSessionCookie(c, outcome.token);
+      await replaceBrowserSession(c, outcome.token, { companyId: c.req.param('companyId'), userId: outcome.userId });
       return c.redirect(outcome.redirectTo, 303);
     },
   )
