@@ -9,6 +9,8 @@ export const samlConnections = pgTable('saml_connections', {
     .references(() => companies.id, { onDelete: 'cascade' }),
   idpEntityId: text('idp_entity_id').notNull(),
   ssoUrl: text('sso_url').notNull(),
+  /** How the browser carries our AuthnRequest to ssoUrl: the IdP's HTTP-Redirect endpoint, or its HTTP-POST one when it offers only that. */
+  ssoBinding: text('sso_binding').$type<'redirect' | 'post'>().notNull().default('redirect'),
   /** Signing certificates (PEM), several during a rollover; any one of them may sign. */
   certificates: jsonb('certificates').$type<string[]>().notNull(),
   allowSha1: boolean('allow_sha1').notNull().default(false),
