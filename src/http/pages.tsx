@@ -2,14 +2,15 @@
 import type { Child } from 'hono/jsx';
 import { explainReason, isReasonCode } from '../core/reasons.js';
 
-function Layout(props: { title: string; children: Child }) {
+/** `nonce`: for a page served under a CSP that names one (the inline stylesheet must carry it). */
+function Layout(props: { title: string; nonce?: string; children: Child }) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title}</title>
-        <style>{`body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
+        <style nonce={props.nonce}>{`body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
 .box{border:1px solid #d0d7de;border-radius:8px;padding:1rem 1.25rem;background:#f6f8fa}
 code{background:#eef1f4;padding:0 .25rem;border-radius:4px;overflow-wrap:anywhere}
 p,li{overflow-wrap:break-word}
@@ -156,6 +157,27 @@ export function SignedOutPage() {
     <Layout title="Not signed in">
       <h1>Not signed in</h1>
       <p>Open this application from your company’s identity provider portal to sign in.</p>
+    </Layout>
+  );
+}
+
+/**
+ * SP-initiated sign-in with an IdP that takes the AuthnRequest only by HTTP-POST: a form to its SSO URL,
+ * posted at once by a nonced inline script; without JavaScript the person presses Continue.
+ */
+export function IdpPostPage(props: { action: string; samlRequest: string; relayState?: string | undefined; nonce: string }) {
+  return (
+    <Layout title="Signing you in" nonce={props.nonce}>
+      <h1>Signing you in</h1>
+      <p>Taking you to your identity provider to sign in.</p>
+      <form id="saml-post" method="post" action={props.action}>
+        <input type="hidden" name="SAMLRequest" value={props.samlRequest} />
+        {props.relayState !== undefined ? <input type="hidden" name="RelayState" value={props.relayState} /> : null}
+        <noscript>
+          <button type="submit">Continue</button>
+        </noscript>
+      </form>
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: 'document.getElementById("saml-post").submit();' }} />
     </Layout>
   );
 }

@@ -132,6 +132,12 @@ export const AuditList = v.object({ events: v.array(AuditEvent), nextCursor: v.n
 export const Health = v.object({ status: v.literal('ok'), database: v.picklist(['pglite', 'postgres']) });
 
 // ---- SAML connection
+const SsoBinding = v.pipe(
+  v.picklist(['redirect', 'post'], 'ssoBinding must be "redirect" or "post"'),
+  v.description(
+    "How SP-initiated sign-in carries the AuthnRequest to ssoUrl: 'redirect' (HTTP-Redirect, a 302) or 'post' (HTTP-POST, an auto-submitting form) for an IdP that offers only that",
+  ),
+);
 const AttributeName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(300));
 const SamlCommon = {
   allowSha1: v.optional(v.boolean('allowSha1 must be true or false')),
@@ -160,6 +166,7 @@ export const SamlConnectionBody = v.union(
     v.strictObject({
       idpEntityId: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1024)),
       ssoUrl: v.pipe(v.string(), v.maxLength(2048)),
+      ssoBinding: v.optional(SsoBinding),
       certificates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(16 * 1024))), v.minLength(1), v.maxLength(10)),
       ...SamlCommon,
     }),
@@ -178,7 +185,12 @@ export const SamlConnection = v.object({
   acsUrl: v.string(),
   metadataUrl: v.string(),
   loginUrl: v.string(),
-  idp: v.object({ entityId: v.string(), ssoUrl: v.string(), certificates: v.array(SamlCertificate) }),
+  idp: v.object({
+    entityId: v.string(),
+    ssoUrl: v.string(),
+    ssoBinding: v.pipe(SsoBinding, v.description("The binding of ssoUrl: from the metadata (HTTP-Redirect when offered, else HTTP-POST), or as configured (default 'redirect')")),
+    certificates: v.array(SamlCertificate),
+  }),
   allowSha1: v.boolean(),
   attributeMapping: v.record(v.string(), v.string()),
   encryptionCertificate: v.nullable(v.string()),

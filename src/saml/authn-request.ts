@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { IdentityProvider, ServiceProvider } from 'samlify';
 import { NAMEID_FORMAT_EMAIL } from './metadata.js';
 import type { SpIdentity } from './types.js';
@@ -65,4 +66,22 @@ export function buildAuthnRequestRedirect(input: AuthnRequestInput): string {
     customTagReplacement: () => ({ id: input.requestId, context: xml }),
   });
   return result.context;
+}
+
+export interface AuthnRequestPost {
+  /** Where the browser posts the form: the IdP's HTTP-POST SSO URL, as configured. */
+  action: string;
+  /** The AuthnRequest XML in base64, not deflated (HTTP-POST binding, SAML bindings §3.5.4). */
+  samlRequest: string;
+  relayState?: string;
+}
+
+/** SP-initiated login for an IdP that takes the (unsigned) AuthnRequest only by HTTP-POST: the form's fields. */
+export function buildAuthnRequestPost(input: AuthnRequestInput): AuthnRequestPost {
+  const xml = buildAuthnRequestXml(input);
+  return {
+    action: input.idpSsoUrl,
+    samlRequest: Buffer.from(xml, 'utf8').toString('base64'),
+    ...(input.relayState !== undefined ? { relayState: input.relayState } : {}),
+  };
 }

@@ -17,8 +17,8 @@ export type {
 export { SAML_RESPONSE_MAX_BASE64_LENGTH } from './xml.js';
 export { buildSpMetadata, parseIdpMetadata, NAMEID_FORMAT_EMAIL, IDP_METADATA_MAX_LENGTH } from './metadata.js';
 export type { IdpMetadata, IdpMetadataResult, IdpMetadataFailureReason } from './metadata.js';
-export { buildAuthnRequestRedirect, buildAuthnRequestXml } from './authn-request.js';
-export type { AuthnRequestInput } from './authn-request.js';
+export { buildAuthnRequestPost, buildAuthnRequestRedirect, buildAuthnRequestXml } from './authn-request.js';
+export type { AuthnRequestInput, AuthnRequestPost } from './authn-request.js';
 export { attributeDefaults, extractProfile, looksLikeEmail } from './profile.js';
 export type { AttributeMapping, SamlProfile } from './profile.js';
 export { certificateInfo, normalizeCertificatePem, CertificateError } from './certificate.js';

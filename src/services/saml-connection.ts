@@ -11,10 +11,13 @@ import { InvalidInputError, NotFoundError, UnavailableError } from './errors.js'
 
 const SEAL_PURPOSE = 'sp-encryption-key';
 
+export type SsoBinding = 'redirect' | 'post';
+
 export type AttributeField = 'email' | 'firstName' | 'lastName' | 'groups';
 
 export interface SamlConnectionInput {
-  idp: { metadataXml: string } | { idpEntityId: string; ssoUrl: string; certificates: string[] };
+  /** Manual `ssoBinding` (default 'redirect'): whether ssoUrl takes the AuthnRequest by HTTP-Redirect or HTTP-POST. */
+  idp: { metadataXml: string } | { idpEntityId: string; ssoUrl: string; ssoBinding?: SsoBinding | undefined; certificates: string[] };
   allowSha1?: boolean | undefined;
   attributeMapping?: Partial<Record<AttributeField, string>> | undefined;
   spEntityId?: string | null | undefined;
@@ -136,11 +139,17 @@ function resolveIdp(input: SamlConnectionInput['idp']) {
   if ('metadataXml' in input) {
     const parsed = parseIdpMetadata(input.metadataXml);
     if (!parsed.ok) throw new InvalidInputError(`metadata_${parsed.reason}`, `The IdP metadata could not be used: ${parsed.detail}.`);
-    return { entityId: parsed.metadata.entityId, ssoUrl: parsed.metadata.ssoUrl, certificates: requireCertificates(parsed.metadata.certificatesPem) };
+    return {
+      entityId: parsed.metadata.entityId,
+      ssoUrl: parsed.metadata.ssoUrl,
+      ssoBinding: parsed.metadata.ssoBinding,
+      certificates: requireCertificates(parsed.metadata.certificatesPem),
+    };
   }
   return {
     entityId: input.idpEntityId,
     ssoUrl: requireHttpUrl(input.ssoUrl, 'ssoUrl'),
+    ssoBinding: input.ssoBinding ?? 'redirect',
     certificates: requireCertificates(input.certificates),
   };
 }
@@ -174,6 +183,7 @@ export async function configureSamlConnection(
         companyId,
         idpEntityId: idp.entityId,
         ssoUrl: idp.ssoUrl,
+        ssoBinding: idp.ssoBinding,
         certificates: idp.certificates,
         // Omitted settings keep their current value (pasting new metadata must not reset them); null clears.
         allowSha1: input.allowSha1 ?? previous?.allowSha1 ?? false,
@@ -199,6 +209,7 @@ export async function configureSamlConnection(
       data: {
         idpEntityId: row.idpEntityId,
         ssoUrl: row.ssoUrl,
+        ssoBinding: row.ssoBinding,
         certificateFingerprints: row.certificates.map((pem) => certificateInfo(pem).fingerprintSha256),
         allowSha1: row.allowSha1,
         encryption: row.spEncryptionCertificate !== null,

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../crypto.js';
-import { buildAuthnRequestRedirect, buildSpMetadata } from '../saml/index.js';
+import { buildAuthnRequestPost, buildAuthnRequestRedirect, buildSpMetadata } from '../saml/index.js';
+import type { AuthnRequestPost } from '../saml/index.js';
 import { findCompany } from '../store/companies.js';
 import { countHit, sweepRateLimits } from '../store/rate-limits.js';
 import { findSamlConnection, insertSamlRequest, sweepSamlRequests } from '../store/saml.js';
@@ -21,7 +22,8 @@ const RATE_WINDOW_MS = 60_000;
 const SWEEP_MAX_ROWS = 500;
 
 export type SpLoginStart =
-  | { ok: true; location: string }
+  | { ok: true; binding: 'redirect'; location: string }
+  | { ok: true; binding: 'post'; form: AuthnRequestPost }
   | { ok: false; reason: 'saml_not_configured' | 'unknown_company'; companyName: string | null }
   | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
@@ -35,7 +37,8 @@ export async function spMetadataFor(deps: ServiceDeps, companyId: string): Promi
 
 /**
  * Stores an AuthnRequest that only the browser holding `browserBinding` (its cookie value; only the
- * SHA-256 is stored) may answer, and returns the redirect to the IdP; over the company's cap for the
+ * SHA-256 is stored) may answer, and returns how the browser takes it to the IdP (the redirect, or the
+ * form to post when the IdP offers only HTTP-POST); over the company's cap for the
  * current minute nothing is stored and the answer says when the window ends.
  */
 export async function startSpInitiatedLogin(
@@ -68,12 +71,13 @@ export async function startSpInitiatedLogin(
     await sweepSamlRequests(deps.db, now, SWEEP_MAX_ROWS);
     await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
   }
-  const location = buildAuthnRequestRedirect({
+  const request = {
     sp: spIdentityFor(deps, connection, companyId),
     idpSsoUrl: connection.ssoUrl,
     requestId,
     now,
     ...(relayState ? { relayState } : {}),
-  });
-  return { ok: true, location };
+  };
+  if (connection.ssoBinding === 'post') return { ok: true, binding: 'post', form: buildAuthnRequestPost(request) };
+  return { ok: true, binding: 'redirect', location: buildAuthnRequestRedirect(request) };
 }

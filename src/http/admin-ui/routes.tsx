@@ -11,14 +11,10 @@ import { spUrls } from '../../services/saml-connection.js';
 import { scimBaseUrl } from '../../services/scim-tokens.js';
 import type { AppEnv } from '../env.js';
 import { ADMIN_PERMISSION } from '../middleware/auth.js';
+import { newNonce } from '../nonce.js';
 import { describe } from '../openapi-helpers.js';
 import { readSessionToken } from '../session-cookie.js';
 import { AdminForbiddenPage, AdminPage, AdminSignInPage } from './pages.js';
-
-function newNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return btoa(String.fromCharCode(...bytes));
-}
 
 function protect(c: Context<AppEnv>, nonce: string): void {
   c.header(

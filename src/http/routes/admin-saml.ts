@@ -27,6 +27,7 @@ function presentConnection(publicUrl: string, companyId: string, row: SamlConnec
     idp: {
       entityId: row.idpEntityId,
       ssoUrl: row.ssoUrl,
+      ssoBinding: row.ssoBinding,
       certificates: row.certificates.map((pem) => {
         const info = describeCertificate(pem);
         return {
@@ -62,7 +63,7 @@ export const adminSamlRoutes = new Hono<AppEnv>()
       const body = c.req.valid('json');
       const deps = c.get('deps');
       const companyId = c.get('authCompanyId');
-      const idp = 'metadataXml' in body ? { metadataXml: body.metadataXml } : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, certificates: body.certificates };
+      const idp = 'metadataXml' in body ? { metadataXml: body.metadataXml } : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, ssoBinding: body.ssoBinding, certificates: body.certificates };
       const row = await configureSamlConnection(deps, c.get('actor'), companyId, {
         idp,
         allowSha1: body.allowSha1,

@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
+import { newNonce } from '../nonce.js';
 import { NUL_IN_URL, describe } from '../openapi-helpers.js';
 
 export const API_REFERENCE_PATH = '/docs';
@@ -19,11 +20,6 @@ export const API_REFERENCE_SCRIPT_PATH = '/docs/scalar.js';
 export type ApiReferenceScript = () => Promise<Uint8Array>;
 
 const tag = 'Documentation';
-
-function newNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return btoa(String.fromCharCode(...bytes));
-}
 
 /**
  * The policy of /docs only; every other page keeps its own (or none beyond secureHeaders). What it

@@ -9,7 +9,8 @@ import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { describe } from '../openapi-helpers.js';
 import { browserBindingFor, presentedBrowserBinding, setBrowserBindingCookie } from '../authn-cookie.js';
-import { RefusalPage, TooManySignInsPage } from '../pages.js';
+import { newNonce } from '../nonce.js';
+import { IdpPostPage, RefusalPage, TooManySignInsPage } from '../pages.js';
 import { ErrorBody } from '../schemas.js';
 import { replaceBrowserSession } from '../session-cookie.js';
 
@@ -22,6 +23,15 @@ function refusalStatus(reason: string): 400 | 403 | 404 | 413 {
   if (reason === 'too_large') return 413;
   if (reason === 'malformed' || reason === 'dtd_forbidden') return 400;
   return 403;
+}
+
+/**
+ * The policy of the HTTP-POST start page: its one inline script and stylesheet under the nonce, nothing
+ * else. No form-action: the form's only action is the IdP's SSO URL, and browsers apply form-action to the
+ * redirects that follow the post, which an IdP may send to any host of its own.
+ */
+function postPagePolicy(nonce: string): string {
+  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "base-uri 'none'", "frame-ancestors 'none'"].join('; ');
 }
 
 export const samlRoutes = new Hono<AppEnv>()
@@ -129,15 +139,26 @@ export const samlRoutes = new Hono<AppEnv>()
     '/:companyId/login',
     describe({
       operationId: 'startSpInitiatedLogin',
-      summary: 'SP-initiated sign-in for existing users: redirects to the IdP with an AuthnRequest (HTTP-Redirect binding)',
+      summary: "SP-initiated sign-in for existing users: sends the browser to the IdP with an AuthnRequest, in the IdP's binding",
       description:
+        "The IdP's binding is the connection's ssoBinding: 'redirect' answers a 302 to the SSO URL (HTTP-Redirect binding, the " +
+        "deflated AuthnRequest in the query); 'post' answers an HTML page whose form posts SAMLRequest (base64, not deflated) and " +
+        'RelayState to the SSO URL, submitted by an inline script under a CSP nonce, or by its Continue button without JavaScript. ' +
         'The AuthnRequest is bound to this browser by the `__Host-bridge_authn` cookie (only its SHA-256 is stored): the response ' +
         'answering it is accepted only with that cookie. Each company may start SAML_LOGIN_RATE_LIMIT_PER_MINUTE sign-ins a minute ' +
         '(default 300), counted across instances.',
       tag,
       responses: {
+        200: {
+          description: "ssoBinding 'post': HTML page with the auto-submitting HTTP-POST form to the IdP",
+          mediaType: 'text/html',
+          headers: {
+            'Content-Security-Policy': { description: 'Allows the inline script and stylesheet under a per-response nonce only' },
+            'Set-Cookie': { description: 'The binding cookie, as for 302' },
+          },
+        },
         302: {
-          description: 'Redirect to the IdP',
+          description: "ssoBinding 'redirect': redirect to the IdP",
           headers: {
             Location: { description: "The IdP's SSO URL with SAMLRequest and RelayState" },
             'Set-Cookie': { description: 'The binding cookie (__Host-bridge_authn; HttpOnly, Secure, SameSite=None, 10 minutes)' },
@@ -163,6 +184,9 @@ export const samlRoutes = new Hono<AppEnv>()
       }
       if (!started.ok) return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} email={null} />, 404);
       setBrowserBindingCookie(c, binding);
-      return c.redirect(started.location, 302);
+      if (started.binding === 'redirect') return c.redirect(started.location, 302);
+      const nonce = newNonce();
+      c.header('Content-Security-Policy', postPagePolicy(nonce));
+      return c.html(<IdpPostPage {...started.form} nonce={nonce} />, 200);
     },
   );
