@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/saml/index.js';
-import { buildAuthnRequestRedirect, buildSpMetadata, certificateInfo, parseIdpMetadata, verifySamlResponse } from '../../src/saml/index.js';
+import { buildAuthnRequestPost, buildAuthnRequestRedirect, buildSpMetadata, certificateInfo, parseIdpMetadata, verifySamlResponse } from '../../src/saml/index.js';
 import entraCert from '../fixtures/saml/entra-id-2023-signed-assertion/idp-cert.pem?raw';
 import entraMetadata from '../fixtures/saml/entra-id-2023-signed-assertion/idp-metadata.xml?raw';
 import entraResponse from '../fixtures/saml/entra-id-2023-signed-assertion/response.b64?raw';
@@ -51,6 +51,9 @@ describe('src/saml without Node-only APIs', () => {
     expect(buildSpMetadata({ entityId: 'https://sp/', acsUrl: 'https://sp/acs', wantAssertionsSigned: true })).toContain('https://sp/acs');
     const url = buildAuthnRequestRedirect({ sp: { entityId: 'https://sp/', acsUrl: 'https://sp/acs' }, idpSsoUrl: 'https://idp/sso', requestId: '_r1', now: new Date(0) });
     expect(url).toMatch(/^https:\/\/idp\/sso\?SAMLRequest=/);
+    const form = buildAuthnRequestPost({ sp: { entityId: 'https://sp/', acsUrl: 'https://sp/acs' }, idpSsoUrl: 'https://idp/sso', requestId: '_r2', now: new Date(0), relayState: '/x' });
+    expect(form).toMatchObject({ action: 'https://idp/sso', relayState: '/x' });
+    expect(atob(form.samlRequest)).toMatch(/^<samlp:AuthnRequest [^>]*ID="_r2"[^>]*Destination="https:\/\/idp\/sso"/);
     expect(certificateInfo(entraCert).notAfter.toISOString()).toBe('2026-11-16T20:41:29.000Z');
   });
 });

@@ -109,3 +109,22 @@ describe('just-in-time provisioning in the Worker', () => {
     expect(await lastLoginEvent(company)).toMatchObject({ action: 'saml.login_refused', reason: 'domain_not_eligible' });
   });
 });
+
+describe('SP-initiated sign-in in the Worker with an IdP that offers only HTTP-POST', () => {
+  it('answers the auto-submitting form: SAMLRequest is the plain-base64 AuthnRequest, the script carries the CSP nonce', async () => {
+    const company = await setupCompany(worker, 'Edge Post');
+    const put = await call(worker, 'PUT', `/api/companies/${company.id}/saml`, {
+      token: company.key,
+      body: { idpEntityId: IDP_ENTITY_ID, ssoUrl: 'https://idp.test/sso/post', ssoBinding: 'post', certificates: [keys.certificatePem] },
+    });
+    expect(put.status, put.text).toBe(200);
+    const res = await call(worker, 'GET', `/saml/${company.id}/login`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('Set-Cookie')).toMatch(/^__Host-bridge_authn=/);
+    expect(res.text).toContain('<form id="saml-post" method="post" action="https://idp.test/sso/post">');
+    const samlRequest = /name="SAMLRequest" value="([A-Za-z0-9+/=]+)"/.exec(res.text)?.[1];
+    expect(atob(samlRequest ?? '')).toMatch(/^<samlp:AuthnRequest [^>]*ID="_[0-9a-f]{40}"[^>]*Destination="https:\/\/idp.test\/sso\/post"/);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1];
+    expect(res.text).toContain(`<script nonce="${nonce}">`);
+  });
+});
