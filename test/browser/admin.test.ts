@@ -134,6 +134,7 @@ describe('the web admin page', () => {
       expect(entra).toMatch(/Sign-on URL field .* blank/);
       await page.locator('#idp-info table').waitFor();
       expect(await text(page, '#idp-info')).toContain('bridge-demo-idp');
+      expect(await text(page, '#idp-info')).toContain('Sign-in bindingHTTP-Redirect');
 
       // Pasting metadata: garbage is refused in plain words; the demo IdP's own metadata is accepted.
       await page.getByLabel('Paste your IdP’s metadata XML').fill('<html>not metadata</html>');

@@ -174,7 +174,7 @@ export const ADMIN_SCRIPT = String.raw`
     $('sp-metadata').href = conn.metadataUrl;
     $('sp-login').textContent = conn.loginUrl;
     var dl = el('dl', null, 'urls');
-    [['IdP entity ID', conn.idp.entityId], ['IdP sign-in URL', conn.idp.ssoUrl], ['Last changed', when(conn.updatedAt)]].forEach(function (pair) {
+    [['IdP entity ID', conn.idp.entityId], ['IdP sign-in URL', conn.idp.ssoUrl], ['Sign-in binding', conn.idp.ssoBinding === 'post' ? 'HTTP-POST' : 'HTTP-Redirect'], ['Last changed', when(conn.updatedAt)]].forEach(function (pair) {
       dl.appendChild(el('dt', pair[0]));
       dl.appendChild(el('dd', pair[1], 'mono'));
     });
