@@ -171,7 +171,7 @@ export const SamlConnectionBody = v.union(
       ...SamlCommon,
     }),
   ],
-  'send either {metadataXml} or {idpEntityId, ssoUrl, certificates}',
+  'send either {metadataXml} or {idpEntityId, ssoUrl, certificates} with an optional ssoBinding "redirect" or "post"',
 );
 export const SamlCertificate = v.object({
   fingerprintSha256: v.string(),

@@ -52,7 +52,7 @@ export const adminSamlRoutes = new Hono<AppEnv>()
     '/saml',
     describe({
       operationId: 'configureSamlConnection',
-      summary: 'Configure SAML SSO from IdP metadata XML or {idpEntityId, ssoUrl, certificates}',
+      summary: 'Configure SAML SSO from IdP metadata XML or {idpEntityId, ssoUrl, certificates, optional ssoBinding}',
       tag,
       security,
       responses: { 200: { description: 'Configured', schema: s.SamlConnection } },
