@@ -5,6 +5,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { scimErrorBody } from '../scim/errors.js';
 import { ScimError } from '../scim/types.js';
 import { databaseUnavailableCode, isDatabaseUnavailable } from '../store/errors.js';
+
+export { isDatabaseUnavailable };
 import { DatabaseUnavailablePage } from './pages.js';
 import {
   ConflictError,

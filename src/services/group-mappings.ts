@@ -9,6 +9,9 @@ import type { ServiceDeps } from './deps.js';
 import { applyGroupMappings } from './directory-effects.js';
 import { InvalidInputError, NotFoundError } from './errors.js';
 
+/** The routes present it; they never import the store. */
+export type { GroupMapping };
+
 
 export async function mapGroup(
   deps: ServiceDeps,

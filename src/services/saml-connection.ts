@@ -9,6 +9,9 @@ import { findSamlConnection, listSealedSpKeys, replaceSealedSpKey, upsertSamlCon
 import type { ServiceDeps } from './deps.js';
 import { InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
 
+/** The routes present it; they never import the store. */
+export type { SamlConnection };
+
 const SEAL_PURPOSE = 'sp-encryption-key';
 
 export type SsoBinding = 'redirect' | 'post';

@@ -7,6 +7,9 @@ import { findActiveScimToken, insertScimToken, listScimTokens, revokeScimToken }
 import type { ServiceDeps } from './deps.js';
 import { NotFoundError } from './errors.js';
 
+/** The routes present it; they never import the store. */
+export type { ScimToken };
+
 /** Where a company's IdP sends SCIM requests. */
 export const scimBaseUrl = (publicUrl: string, companyId: string) => `${publicUrl}/scim/v2/${companyId}`;
 

@@ -2,6 +2,7 @@
  * The database handle every query is written against. PGlite and postgres.js both satisfy it, so the
  * same queries serve the embedded default and a real PostgreSQL server.
  */
+import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { schema } from './schema.js';
 
@@ -19,4 +20,9 @@ export interface DatabaseHandle {
   /** Applies the drizzle migrations in `drizzle/` (idempotent, safe with many instances starting at once). */
   migrate(migrationsFolder: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The cheapest round trip: resolves when the database answers, rejects when it refuses. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
 }

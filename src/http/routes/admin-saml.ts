@@ -1,7 +1,7 @@
 /** Company admin: the SAML connection (PUT from metadata XML or fields; GET shows it with certificate expiry). */
 import { Hono } from 'hono';
 import { configureSamlConnection, describeCertificate, requireSamlConnection, spUrls } from '../../services/saml-connection.js';
-import type { SamlConnection } from '../../store/saml.js';
+import type { SamlConnection } from '../../services/saml-connection.js';
 import type { AppEnv } from '../env.js';
 import { describe } from '../openapi-helpers.js';
 import * as s from '../schemas.js';

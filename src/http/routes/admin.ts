@@ -1,6 +1,6 @@
 /** Company admin API under /api/companies/:companyId (company API key). */
 import { Hono } from 'hono';
-import { listAudit } from '../../store/audit.js';
+import { companyAuditPage } from '../../services/audit.js';
 import { inviteUser, listCompanyUsers } from '../../services/users.js';
 import { createPermissionSet, createWorkspace, listPermissionSets, listWorkspaces } from '../../services/workspaces.js';
 import type { AppEnv } from '../env.js';
@@ -102,7 +102,7 @@ export const adminRoutes = new Hono<AppEnv>()
     validate('query', s.AuditQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const rows = await listAudit(c.get('deps').db, c.get('authCompanyId'), {
+      const rows = await companyAuditPage(c.get('deps'), c.get('authCompanyId'), {
         beforeSeq: query.cursor === undefined ? undefined : Number(query.cursor),
         action: query.action,
         limit: query.limit + 1,
