@@ -1,3 +1,6 @@
+import type { SamlFailureReason as SamlRefusalReason } from '../core/reasons.js';
+import { SAML_FAILURE_REASONS as SAML_REFUSAL_REASONS } from '../core/reasons.js';
+
 /** The IdP a company trusts: its entity ID and the signing certificates configured by the admin. */
 export interface IdpTrust {
   entityId: string;
@@ -30,31 +33,17 @@ export interface VerifyInput {
   clockSkewMs?: number | undefined;
 }
 
-export const SAML_FAILURE_REASONS = [
-  'config_invalid',
-  'too_large',
-  'malformed',
-  'dtd_forbidden',
-  'invalid_characters',
-  'status_not_success',
-  'assertion_count',
-  'signature_missing',
-  'signature_invalid',
-  'sha1_not_allowed',
-  'encryption_not_configured',
-  'decryption_failed',
-  'issuer_mismatch',
-  'audience_mismatch',
-  'destination_mismatch',
-  'recipient_mismatch',
-  'in_response_to_mismatch',
-  'assertion_expired',
-  'assertion_not_yet_valid',
-  'subject_missing',
-] as const;
+/** SAML refusals the login service raises after verification (connection, replay, InResponseTo, browser). */
+const RAISED_AFTER_VERIFICATION = ['saml_not_configured', 'replayed', 'unknown_request', 'request_other_browser'] as const;
 
-/** Every way a SAML Response can be refused; stable strings for audit logs and the refusal page. */
-export type SamlFailureReason = (typeof SAML_FAILURE_REASONS)[number];
+/**
+ * Every way verification can refuse a SAML Response: core/reasons.ts keeps the one list of codes
+ * (and their explanations); this layer takes its subset from it, so the two cannot drift apart.
+ */
+export type SamlFailureReason = Exclude<SamlRefusalReason, (typeof RAISED_AFTER_VERIFICATION)[number]>;
+export const SAML_FAILURE_REASONS: readonly SamlFailureReason[] = SAML_REFUSAL_REASONS.filter(
+  (reason): reason is SamlFailureReason => !(RAISED_AFTER_VERIFICATION as readonly string[]).includes(reason),
+);
 
 export interface SamlFailure {
   ok: false;

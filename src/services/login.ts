@@ -97,7 +97,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     sp: spIdentityFor(deps, connection, companyId),
     now,
   });
-  if (!verified.ok) return refuse(verified.reason as ReasonCode, verified.detail, { unauthenticated: !verified.authenticated });
+  if (!verified.ok) return refuse(verified.reason, verified.detail, { unauthenticated: !verified.authenticated });
   const assertion = verified.assertion;
   const profile = extractProfile(assertion, mappingOf(connection));
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
