@@ -3,6 +3,7 @@
  * generated from them, so the two cannot drift apart.
  */
 import * as v from 'valibot';
+import { AUDIT_ACTIONS } from '../core/audit-actions.js';
 
 const trimmedName = (what: string) =>
   v.pipe(
@@ -61,7 +62,7 @@ export const ListUsersQuery = v.object({
 });
 export const AuditQuery = v.object({
   cursor: v.optional(v.pipe(v.string(), v.regex(/^\d{1,18}$/, 'cursor must come from nextCursor'))),
-  action: v.optional(v.pipe(v.string(), v.maxLength(100))),
+  action: v.optional(v.picklist(AUDIT_ACTIONS, 'action must be one of the recorded audit actions')),
   limit,
 });
 

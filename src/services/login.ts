@@ -66,7 +66,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
     const event = {
       companyId,
       actor: { type: 'idp' as const, id: extra.assertion?.issuer ?? null },
-      action: 'saml.login_refused',
+      action: 'saml.login_refused' as const,
       reason,
       targetType: 'email',
       targetId: extra.email ?? undefined,

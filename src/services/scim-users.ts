@@ -3,6 +3,7 @@
  * transaction. Inputs are parsed and PATCHes applied by the pure SCIM layer; this file sequences I/O.
  */
 import { randomUUID } from 'node:crypto';
+import type { AuditAction } from '../core/audit-actions.js';
 import { foldIdentifier } from '../core/email.js';
 import { isUuid } from '../crypto.js';
 import { applyUserPatch, parseUserInput, renderUser } from '../scim/index.js';
@@ -64,7 +65,7 @@ async function load(deps: ServiceDeps, companyId: string, id: string): Promise<D
   return row;
 }
 
-async function audit(tx: Parameters<typeof recordAudit>[0], actor: Actor, row: Pick<DirectoryUser, 'companyId' | 'id' | 'userName' | 'active'>, action: string) {
+async function audit(tx: Parameters<typeof recordAudit>[0], actor: Actor, row: Pick<DirectoryUser, 'companyId' | 'id' | 'userName' | 'active'>, action: AuditAction) {
   await recordAudit(tx, {
     companyId: row.companyId,
     actor,

@@ -1,5 +1,6 @@
 /** The audit log: append-only (aggregated refusals excepted: their count grows), newest first, paginated by the sequence number. */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { AuditAction } from '../core/audit-actions.js';
 import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
 import type { Executor } from './db.js';
@@ -16,7 +17,7 @@ export interface Actor {
 export interface AuditInput {
   companyId: string;
   actor: Actor;
-  action: string;
+  action: AuditAction;
   targetType?: string;
   targetId?: string;
   reason?: string;
@@ -38,7 +39,7 @@ function auditRow(input: AuditInput) {
     companyId: input.companyId,
     actorType: input.actor.type,
     actorId: clean(input.actor.id),
-    action: clean(input.action)!,
+    action: input.action,
     targetType: input.targetType ?? null,
     targetId: clean(input.targetId),
     reason: clean(input.reason),

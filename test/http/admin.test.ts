@@ -173,6 +173,11 @@ describe('audit events', () => {
     } while (cursor);
     expect(actions).toEqual(['workspace.created', 'permission_set.created', 'workspace.created', 'api_key.created', 'company.created']);
     expect((await admin(company, 'GET', '/audit-events?cursor=abc')).status).toBe(400);
+    // The filter takes only actions the log records (core/audit-actions.ts): a typo is a named 400, not an empty page.
+    expect((await admin(company, 'GET', '/audit-events?action=workspace.created')).json.events).toHaveLength(2);
+    const typo = await admin(company, 'GET', '/audit-events?action=workspace.create');
+    expect(typo.status).toBe(400);
+    expect(JSON.stringify(typo.json)).toContain('action must be one of the recorded audit actions');
   });
 });
 

@@ -3,6 +3,7 @@
  * DATABASE_URL is set), including the invariants the database itself enforces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_ACTIONS } from '../../src/core/audit-actions.js';
 import { newId } from '../../src/crypto.js';
 import { insertDomainException, findActiveApiKey, insertApiKey, revokeApiKey } from '../../src/store/access.js';
 import { listAudit, recordAggregatedAudit, recordAudit } from '../../src/store/audit.js';
@@ -184,7 +185,7 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
   it('pages the audit log newest first without gaps or repeats', async () => {
     const a = await company();
     for (let i = 0; i < 7; i++) {
-      await recordAudit(handle.db, { companyId: a.id, actor: { type: 'system', id: null }, action: `test.${i}` });
+      await recordAudit(handle.db, { companyId: a.id, actor: { type: 'system', id: null }, action: AUDIT_ACTIONS[i]! });
     }
     const seen: string[] = [];
     let before: number | undefined;
@@ -194,7 +195,7 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
       if (page.length < 3) break;
       before = page[page.length - 1]!.seq;
     }
-    expect(seen).toEqual(['test.6', 'test.5', 'test.4', 'test.3', 'test.2', 'test.1', 'test.0']);
+    expect(seen).toEqual(AUDIT_ACTIONS.slice(0, 7).reverse());
   });
 
   it('remembers an assertion once per company, and purges it after it expires', async () => {
@@ -240,7 +241,7 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
   it('adds concurrent aggregated audit events up on one row per key, beside ordinary rows', async () => {
     const a = await company();
     const at = new Date('2030-02-01T05:00:00Z');
-    const event = { companyId: a.id, actor: { type: 'idp' as const, id: null }, action: 'saml.login_refused', reason: 'malformed' };
+    const event = { companyId: a.id, actor: { type: 'idp' as const, id: null }, action: 'saml.login_refused' as const, reason: 'malformed' };
     await Promise.all(Array.from({ length: 10 }, (_, i) => recordAggregatedAudit(handle.db, { ...event, data: { i }, aggregateKey: 'k1', at })));
     await recordAggregatedAudit(handle.db, { ...event, aggregateKey: 'k2', at });
     await recordAudit(handle.db, event);
