@@ -14,6 +14,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import { newId, secretMatchesHash } from '../crypto.js';
 import { extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, VerifiedAssertion } from '../saml/index.js';
+import type { AuditInput } from '../store/audit.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
 import { findCompany } from '../store/companies.js';
 import type { Tx } from '../store/db.js';
@@ -53,6 +54,29 @@ function mappingOf(connection: SamlConnection): Partial<AttributeMapping> {
   return { email: pick('email'), firstName: pick('firstName'), lastName: pick('lastName'), groups: pick('groups') };
 }
 
+/** A refusal nobody authenticated counts on one row per company, reason and hour (anyone can post one). */
+async function recordUnauthenticatedRefusal(deps: ServiceDeps, event: AuditInput & { reason: string }, now: Date): Promise<void> {
+  // e.g. saml.login_refused:signature_invalid:2026-06-01T09 (the UTC hour).
+  const aggregateKey = `saml.login_refused:${event.reason}:${now.toISOString().slice(0, 13)}`;
+  await recordAggregatedAudit(deps.db, { ...event, aggregateKey, at: now });
+}
+
+/**
+ * The ACS route's own refusals, before any response reaches the verifier (a body over the limit, a
+ * form without SAMLResponse): audited like other unauthenticated refusals, on the company posted to
+ * when it exists. Returns the company's name for the page, or null.
+ */
+export async function recordUnreadAcsPost(deps: ServiceDeps, companyId: string, reason: 'malformed' | 'too_large', detail: string): Promise<string | null> {
+  const company = await findCompany(deps.db, companyId);
+  if (!company) return null;
+  await recordUnauthenticatedRefusal(
+    deps,
+    { companyId, actor: { type: 'idp', id: null }, action: 'saml.login_refused', reason, data: { detail, flow: null, email: null, nameId: null, assertionId: null } },
+    deps.now(),
+  );
+  return company.name;
+}
+
 export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, input: AcsInput): Promise<LoginOutcome> {
   const now = deps.now();
   const company = await findCompany(deps.db, companyId);
@@ -79,9 +103,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, companyId: string, 
       },
     };
     if (extra.unauthenticated) {
-      // e.g. saml.login_refused:signature_invalid:2026-06-01T09 (the UTC hour).
-      const aggregateKey = `saml.login_refused:${reason}:${now.toISOString().slice(0, 13)}`;
-      await recordAggregatedAudit(deps.db, { ...event, aggregateKey, at: now });
+      await recordUnauthenticatedRefusal(deps, event, now);
     } else {
       await recordAudit(deps.db, event);
     }

@@ -5,6 +5,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAML_RESPONSE_MAX_BASE64_LENGTH } from '../../src/saml/index.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { auditEvents } from '../../src/store/schema.js';
 import { call, makeApp, setupCompany } from '../support/app.js';
@@ -132,5 +133,24 @@ describe('garbage posted to the ACS', () => {
     const company = await setupCompany(app, 'No SAML');
     for (let i = 0; i < 5; i++) expect((await postAcs(app, company.id, toBase64('<x/>'))).status).toBe(403);
     expect((await refusedEvents(company)).map((e) => [e.reason, e.count])).toEqual([['saml_not_configured', 5]]);
+  });
+
+  it("the route's own refusals (a form without SAMLResponse, a body over the limit) are counted too, on the company posted to", async () => {
+    const company = await setupCompany(app, 'Unread Posts');
+    await configureSaml(app, company, idp);
+    const post = (body: string) =>
+      app.request(`/saml/${company.id}/acs`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+    for (const body of ['', 'RelayState=%2F', 'SAMLResponse=']) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+    }
+    const huge = await post(`SAMLResponse=${'A'.repeat(SAML_RESPONSE_MAX_BASE64_LENGTH * 2 + 10)}`);
+    expect(huge.status).toBe(413);
+    expect((await refusedEvents(company)).map((e) => [e.reason, e.count]).sort()).toEqual([
+      ['malformed', 3],
+      ['too_large', 1],
+    ]);
+    // An unknown company gets its page and no row anywhere (there is no company to file it under).
+    expect((await app.request('/saml/co_unknown/acs', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(400);
   });
 });

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { safeRelayPath } from '../../core/relay-state.js';
 import { SAML_RESPONSE_MAX_BASE64_LENGTH } from '../../saml/index.js';
-import { consumeSamlResponse } from '../../services/login.js';
+import { consumeSamlResponse, recordUnreadAcsPost } from '../../services/login.js';
 import { spMetadataFor, startSpInitiatedLogin } from '../../services/sp-initiated.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
@@ -107,7 +107,10 @@ export const samlRoutes = new Hono<AppEnv>()
     }),
     bodyLimit({
       maxSize: ACS_BODY_LIMIT_BYTES,
-      onError: (c) => c.html(<RefusalPage reason="too_large" companyName={null} email={null} />, 413),
+      onError: async (c) => {
+        const companyName = await recordUnreadAcsPost(c.get('deps'), c.req.param('companyId') ?? '', 'too_large', `The body is over ${ACS_BODY_LIMIT_BYTES} bytes.`);
+        return c.html(<RefusalPage reason="too_large" companyName={companyName} email={null} />, 413);
+      },
     }),
     async (c) => {
       let samlResponse: unknown;
@@ -121,7 +124,8 @@ export const samlRoutes = new Hono<AppEnv>()
       }
       c.header('Cache-Control', 'no-store');
       if (typeof samlResponse !== 'string' || samlResponse === '') {
-        return c.html(<RefusalPage reason="malformed" companyName={null} email={null} />, 400);
+        const companyName = await recordUnreadAcsPost(c.get('deps'), c.req.param('companyId'), 'malformed', 'The form has no SAMLResponse.');
+        return c.html(<RefusalPage reason="malformed" companyName={companyName} email={null} />, 400);
       }
       const outcome = await consumeSamlResponse(c.get('deps'), c.req.param('companyId'), {
         samlResponse,
