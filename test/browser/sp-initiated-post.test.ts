@@ -5,14 +5,11 @@
  * The IdP is fulfilled by Playwright itself (no network); the app listens on 127.0.0.1, every other
  * request is aborted.
  */
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import type { ServerType } from '@hono/node-server';
 import type { Browser, BrowserContext, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { makeApp, setupCompany } from '../support/app.js';
-import type { TestApp, TestCompany } from '../support/app.js';
+import { serveTestApp, setupCompany } from '../support/app.js';
+import type { ServedApp, TestApp, TestCompany } from '../support/app.js';
 import { launchChromium } from '../support/browser.js';
 import { openTestDatabase } from '../support/db.js';
 import { configureSaml, confirmedUser } from '../support/saml.js';
@@ -22,7 +19,7 @@ import type { TestIdp } from '../support/test-idp.js';
 const IDP_SSO = 'http://idp.example/sso/post';
 
 let handle: DatabaseHandle;
-let server: ServerType;
+let served: ServedApp | undefined;
 let base: string;
 let app: TestApp;
 let browser: Browser;
@@ -31,19 +28,14 @@ let idp: TestIdp;
 beforeAll(async () => {
   handle = await openTestDatabase();
   idp = createTestIdp({ entityId: 'https://idp.test/browser-post' });
-  // The app must know its own URL (audience, ACS URL): listen first, then build it on that port.
-  let appForServer: TestApp | null = null;
-  server = serve({ fetch: (req) => appForServer!.fetch(req), port: 0, hostname: '127.0.0.1' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  app = makeApp(handle, { config: { publicUrl: base } });
-  appForServer = app;
+  served = await serveTestApp(handle);
+  ({ app, base } = served);
   browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await served?.close();
   await handle?.close();
 });
 

@@ -1,4 +1,6 @@
 /** A fresh app over a test database, and small helpers to call it as the operator or a company admin. */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { createApp } from '../../src/app.js';
 import type { AppConfig } from '../../src/config.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
@@ -23,6 +25,26 @@ export function makeApp(handle: DatabaseHandle, options: { now?: () => Date; con
     // Test files share one database with clocks pinned to different years: no global purge from here.
     purgeEvery: 0,
   });
+}
+
+export interface ServedApp {
+  app: TestApp;
+  /** http://127.0.0.1:<port>, also the app's PUBLIC_URL. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The app listening on a free port of 127.0.0.1, for a real browser. It must know its own URL
+ * (audience, ACS URL): the server listens first, then the app is built on that port.
+ */
+export async function serveTestApp(handle: DatabaseHandle): Promise<ServedApp> {
+  let app: TestApp | null = null;
+  const server = serve({ fetch: (req) => app!.fetch(req), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  app = makeApp(handle, { config: { publicUrl: base } });
+  return { app, base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 type Json = Record<string, unknown> | unknown[];
