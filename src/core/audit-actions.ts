@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'jit_settings.updated',
   'jit.disabled_by_support',
   'saml_connection.created',
+  'saml_connection.deleted',
   'saml_connection.updated',
   'saml_connection.key_resealed',
   'saml.login',

@@ -51,6 +51,10 @@ export const SAML_FAILURE_REASONS = [
   'request_other_browser',
   'in_response_to_mismatch',
   'config_invalid',
+  'certificate_expired',
+  'wrong_connection',
+  'connection_disabled',
+  'idp_initiated_disabled',
 ] as const;
 export type SamlFailureReason = (typeof SAML_FAILURE_REASONS)[number];
 
@@ -315,6 +319,27 @@ const EXPLANATIONS: Record<ReasonCode, (w: Words) => ReasonExplanation> = {
     'The single sign-on settings stored for your company cannot be used to check your sign-in.',
     `Review ${SIGN_IN_SETTINGS}: the IdP entity ID and at least one valid signing certificate are required.`,
   ),
+  certificate_expired: samlProblem(
+    'Your identity provider’s certificate has expired',
+    'Your identity provider signed this sign-in with a certificate that has expired, so it cannot be trusted.',
+    `Upload the identity provider’s new signing certificate (or its new metadata) in ${SIGN_IN_SETTINGS}. If this identity provider is known to sign with a long-expired certificate, the connection can be set to accept expired certificates (allowExpiredCertificates).`,
+  ),
+  wrong_connection: samlProblem(
+    'This sign-in was sent to the wrong place',
+    'Your identity provider sent this sign-in to a single sign-on connection it does not belong to.',
+    'The response was issued by the identity provider of another SAML connection of this company and posted to this connection’s ACS URL. In the identity provider, set the ACS URL and SP entity ID shown for its own connection.',
+  ),
+  connection_disabled: samlProblem(
+    'This single sign-on connection is switched off',
+    'Sign-in through this identity provider has been switched off for now.',
+    `The SAML connection is disabled (enabled: false) in ${SIGN_IN_SETTINGS}; enable it again, or have people use the company’s other connection.`,
+  ),
+  idp_initiated_disabled: (w) => ({
+    title: 'Start your sign-in from this application',
+    message: `${w.Company} does not accept sign-ins started from the identity provider’s portal for this connection. Open this application and choose single sign-on there.`,
+    adviceForAdmin:
+      'The SAML connection refuses IdP-initiated sign-in (idpInitiatedAllowed: false): only responses to a sign-in this application started are accepted. Switch it on to accept the app tile in the identity provider’s portal.',
+  }),
 };
 
 /** The plain-words explanation of a refusal, for the person and for their admin. */

@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { inflateRawSync } from 'node:zlib';
 import type { AppEnv } from '../http/env.js';
-import { spUrls } from '../services/saml-connection.js';
+import { companySpUrls } from '../services/saml-connection.js';
 import type { Demo } from './demo.js';
 import { signDevResponse } from './sign-response.js';
 
@@ -132,7 +132,7 @@ export function devIdpRoutes(demo: Demo) {
       const inResponseTo = typeof form.inResponseTo === 'string' && form.inResponseTo ? form.inResponseTo : undefined;
       const relayState = typeof form.relayState === 'string' ? form.relayState.slice(0, 1024) : '';
       const deps = c.get('deps');
-      const sp = spUrls(deps.publicUrl, demo.companyId);
+      const sp = companySpUrls(deps.publicUrl, demo.companyId);
       const local = email.split('@')[0] ?? '';
       const [firstName, lastName] = local.split('.').map((p) => p.charAt(0).toUpperCase() + p.slice(1));
       const samlResponse = signDevResponse({

@@ -26,6 +26,8 @@ button{font:inherit;padding:.4rem .9rem}`}</style>
 export interface RefusalProps {
   reason: string;
   companyName: string | null;
+  /** The SAML connection the response was posted to, when it is known. */
+  connectionName?: string | null | undefined;
   email: string | null;
 }
 
@@ -49,6 +51,11 @@ export function RefusalPage(props: RefusalProps) {
         <p>
           <strong>What to tell your admin:</strong> {words.adviceForAdmin}
         </p>
+        {props.connectionName ? (
+          <p>
+            Single sign-on connection: <strong>{props.connectionName}</strong>
+          </p>
+        ) : null}
         <p>
           Reason code: <code>{props.reason}</code>
         </p>

@@ -160,20 +160,62 @@ const SamlCommon = {
       }),
     ),
   ),
+  // Per-connection options.
+  clockSkewSeconds: v.optional(
+    v.pipe(
+      v.number('clockSkewSeconds must be a number'),
+      v.integer('clockSkewSeconds must be a whole number'),
+      v.minValue(0, 'clockSkewSeconds must be 0 or more'),
+      v.maxValue(300, 'clockSkewSeconds must be at most 300 (5 minutes)'),
+      v.description('Tolerance on assertion times, in seconds (default 120, at most 300); it never extends a session'),
+    ),
+  ),
+  idpInitiatedAllowed: v.optional(v.pipe(v.boolean('idpInitiatedAllowed must be true or false'), v.description('Accept IdP-initiated sign-in (default true)'))),
+  defaultLandingPath: v.optional(
+    v.nullable(v.pipe(v.string(), v.maxLength(1024), v.description('Where an IdP-initiated sign-in without RelayState lands: a path on this origin'))),
+  ),
+  allowExpiredCertificates: v.optional(
+    v.pipe(v.boolean('allowExpiredCertificates must be true or false'), v.description('Accept signatures by an expired IdP certificate (default false)')),
+  ),
 };
+const ConnectionIdentity = {
+  name: v.optional(v.pipe(v.string('name must be a string'), v.trim(), v.minLength(1, 'name must not be empty'), v.maxLength(100))),
+  enabled: v.optional(v.boolean('enabled must be true or false')),
+};
+const ManualIdp = {
+  idpEntityId: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1024)),
+  ssoUrl: v.pipe(v.string(), v.maxLength(2048)),
+  ssoBinding: v.optional(SsoBinding),
+  certificates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(16 * 1024))), v.minLength(1), v.maxLength(10)),
+  sloUrl: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(2048), v.description("The IdP's Single Logout endpoint")))),
+  sloBinding: v.optional(SsoBinding),
+};
+const MetadataXml = v.pipe(v.string(), v.minLength(1), v.maxLength(512 * 1024));
+const BODY_SHAPES = 'send either {metadataXml} or {idpEntityId, ssoUrl, certificates} with an optional ssoBinding "redirect" or "post"';
 export const SamlConnectionBody = v.union(
-  [
-    v.strictObject({ metadataXml: v.pipe(v.string(), v.minLength(1), v.maxLength(512 * 1024)), ...SamlCommon }),
-    v.strictObject({
-      idpEntityId: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(1024)),
-      ssoUrl: v.pipe(v.string(), v.maxLength(2048)),
-      ssoBinding: v.optional(SsoBinding),
-      certificates: v.pipe(v.array(v.pipe(v.string(), v.maxLength(16 * 1024))), v.minLength(1), v.maxLength(10)),
-      ...SamlCommon,
-    }),
-  ],
-  'send either {metadataXml} or {idpEntityId, ssoUrl, certificates} with an optional ssoBinding "redirect" or "post"',
+  [v.strictObject({ metadataXml: MetadataXml, ...SamlCommon }), v.strictObject({ ...ManualIdp, ...SamlCommon })],
+  BODY_SHAPES,
 );
+/** POST …/saml-connections: what PUT …/saml takes, plus a name and the enabled flag. */
+export const NewSamlConnectionBody = v.union(
+  [
+    v.strictObject({ metadataXml: MetadataXml, ...SamlCommon, ...ConnectionIdentity }),
+    v.strictObject({ ...ManualIdp, ...SamlCommon, ...ConnectionIdentity }),
+  ],
+  BODY_SHAPES,
+);
+/** PATCH …/saml-connections/:id: any of the fields; new metadataXml replaces the IdP, manual fields change one by one. */
+export const SamlConnectionPatchBody = v.strictObject({
+  metadataXml: v.optional(MetadataXml),
+  idpEntityId: v.optional(ManualIdp.idpEntityId),
+  ssoUrl: v.optional(ManualIdp.ssoUrl),
+  ssoBinding: v.optional(SsoBinding),
+  certificates: v.optional(ManualIdp.certificates),
+  sloUrl: ManualIdp.sloUrl,
+  sloBinding: ManualIdp.sloBinding,
+  ...SamlCommon,
+  ...ConnectionIdentity,
+});
 export const SamlCertificate = v.object({
   fingerprintSha256: v.string(),
   subject: v.string(),
@@ -182,22 +224,37 @@ export const SamlCertificate = v.object({
   expired: v.boolean(),
 });
 export const SamlConnection = v.object({
+  id: v.pipe(v.string(), v.description('The connection id (saml_...)')),
+  name: v.string(),
+  enabled: v.boolean(),
+  companyUrls: v.pipe(v.boolean(), v.description("The connection answers at the company-level URLs (/saml/<companyId>/...): the company's first connection")),
   spEntityId: v.string(),
   acsUrl: v.string(),
   metadataUrl: v.string(),
   loginUrl: v.string(),
+  sloUrl: v.pipe(v.string(), v.description('Our Single Logout endpoint for this connection (HTTP-Redirect and HTTP-POST)')),
   idp: v.object({
     entityId: v.string(),
     ssoUrl: v.string(),
     ssoBinding: v.pipe(SsoBinding, v.description("The binding of ssoUrl: from the metadata (HTTP-Redirect when offered, else HTTP-POST), or as configured (default 'redirect')")),
+    sloUrl: v.nullable(v.string()),
+    sloBinding: v.nullable(SsoBinding),
     certificates: v.array(SamlCertificate),
+  }),
+  options: v.object({
+    clockSkewSeconds: v.number(),
+    idpInitiatedAllowed: v.boolean(),
+    defaultLandingPath: v.nullable(v.string()),
+    allowExpiredCertificates: v.boolean(),
   }),
   allowSha1: v.boolean(),
   attributeMapping: v.record(v.string(), v.string()),
   encryptionCertificate: v.nullable(v.string()),
+  createdAt: isoDate,
   updatedAt: isoDate,
   setupNotes: v.array(v.string()),
 });
+export const SamlConnectionList = v.object({ connections: v.array(SamlConnection) });
 
 // ---- JIT (Automatic user provisioning)
 const nullableId = v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(64)));

@@ -206,5 +206,6 @@ function check(assertion: Element, envelope: ResponseEnvelope, ctx: CheckContext
     attributes: readAttributes(assertion),
     notOnOrAfter: new Date(end + ctx.skewMs),
     authnInstant: authn ? instantAttr(authn, 'AuthnInstant') : null,
+    sessionNotOnOrAfter: sessionEnd,
   };
 }

@@ -31,6 +31,8 @@ export interface IdpMetadata {
   ssoBinding: 'redirect' | 'post';
   /** Every signing certificate of the IDPSSODescriptor, as canonical PEM, deduplicated (rollover). */
   certificatesPem: string[];
+  /** The SingleLogoutService (HTTP-Redirect preferred, else HTTP-POST), or null when the IdP has none. */
+  slo: { url: string; binding: 'redirect' | 'post' } | null;
 }
 
 export type IdpMetadataFailureReason =
@@ -92,22 +94,29 @@ export function parseIdpMetadata(xml: string): IdpMetadataResult {
   }
   if (bodies.size === 0) return failed('no_signing_certificate', 'IDPSSODescriptor has no signing certificate');
 
-  const services = childrenNamed(descriptor, NS.metadata, 'SingleSignOnService');
-  const pick = (binding: string) => services.find((s) => s.getAttribute('Binding') === binding && isHttpUrl(attrValue(s, 'Location')));
-  const redirect = pick(REDIRECT);
-  const service = redirect ?? pick(POST);
-  const ssoUrl = service ? attrValue(service, 'Location') : null;
-  if (!ssoUrl) return failed('no_sso_url', 'no HTTP-Redirect or HTTP-POST SingleSignOnService');
+  const sso = endpoint(descriptor, 'SingleSignOnService');
+  if (!sso) return failed('no_sso_url', 'no HTTP-Redirect or HTTP-POST SingleSignOnService');
 
   return {
     ok: true,
     metadata: {
       entityId,
-      ssoUrl,
-      ssoBinding: redirect ? 'redirect' : 'post',
+      ssoUrl: sso.url,
+      ssoBinding: sso.binding,
       certificatesPem: [...bodies].map(normalizeCertificatePem),
+      slo: endpoint(descriptor, 'SingleLogoutService'),
     },
   };
+}
+
+/** An IdP endpoint of the descriptor: its HTTP-Redirect one when offered, else its HTTP-POST one. */
+function endpoint(descriptor: Element, name: 'SingleSignOnService' | 'SingleLogoutService'): { url: string; binding: 'redirect' | 'post' } | null {
+  const services = childrenNamed(descriptor, NS.metadata, name);
+  const pick = (binding: string) => services.find((s) => s.getAttribute('Binding') === binding && isHttpUrl(attrValue(s, 'Location')));
+  const redirect = pick(REDIRECT);
+  const service = redirect ?? pick(POST);
+  const url = service ? attrValue(service, 'Location') : null;
+  return url ? { url, binding: redirect ? 'redirect' : 'post' } : null;
 }
 
 function idpDescriptor(entity: Element): Element | null {

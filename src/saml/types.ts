@@ -20,6 +20,13 @@ export interface SpIdentity {
    * need it); whatever a loader throws, verifySamlResponse lets through (our fault, not the response's).
    */
   encryption?: { privateKeyPem: string | (() => string); certificatePem: string } | undefined;
+  /**
+   * Present when the connection has an SP signing key (signed AuthnRequests, Single Logout messages).
+   * `previousCertificatePem` stays published in the metadata during a rollover, so the IdP trusts both.
+   */
+  signing?: { privateKeyPem: string | (() => string); certificatePem: string; previousCertificatePem?: string | null | undefined } | undefined;
+  /** Our Single Logout endpoint (both bindings), listed in the SP metadata when set. */
+  sloUrl?: string | undefined;
 }
 
 export interface VerifyInput {
@@ -34,7 +41,15 @@ export interface VerifyInput {
 }
 
 /** SAML refusals the login service raises after verification (connection, replay, InResponseTo, browser). */
-const RAISED_AFTER_VERIFICATION = ['saml_not_configured', 'replayed', 'unknown_request', 'request_other_browser'] as const;
+const RAISED_AFTER_VERIFICATION = [
+  'saml_not_configured',
+  'replayed',
+  'unknown_request',
+  'request_other_browser',
+  'wrong_connection',
+  'connection_disabled',
+  'idp_initiated_disabled',
+] as const;
 
 /**
  * Every way verification can refuse a SAML Response: core/reasons.ts keeps the one list of codes
@@ -75,6 +90,8 @@ export interface VerifiedAssertion {
   /** Earliest instant (skew included) from which this assertion is refused on time: keep its ID in the replay cache until then. */
   notOnOrAfter: Date;
   authnInstant: Date | null;
+  /** The AuthnStatement's SessionNotOnOrAfter as sent (no skew added): no session may outlive it. */
+  sessionNotOnOrAfter: Date | null;
   signature: {
     responseSigned: boolean;
     assertionSigned: boolean;

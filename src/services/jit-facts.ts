@@ -1,6 +1,7 @@
 /** The facts the JIT rules decide on, looked up the same way for a real sign-in and for "explain". */
 import type { JitFacts, JitSettings } from '../core/jit.js';
 import { foldIdentifier, normaliseEmail } from '../core/email.js';
+import type { NormalisedEmail } from '../core/email.js';
 import { findDomainException } from '../store/access.js';
 import type { Executor } from '../store/db.js';
 import { findDirectoryUserByEmail, hasActiveScimToken, isDeletedFromDirectory, mappingForDirectoryUser } from '../store/directory.js';
@@ -15,8 +16,15 @@ export interface JitContext {
   existingUser: User | null;
 }
 
-export async function gatherJitContext(db: Executor, companyId: string, email: string | null, samlConfigured: boolean): Promise<JitContext> {
-  const normalised = email ? normaliseEmail(email) : null;
+export async function gatherJitContext(
+  db: Executor,
+  companyId: string,
+  email: string | null,
+  samlConfigured: boolean,
+  /** The email already normalised by the caller (the ACS does it once per sign-in); normalised here when omitted. */
+  alreadyNormalised?: NormalisedEmail | null,
+): Promise<JitContext> {
+  const normalised = alreadyNormalised !== undefined ? alreadyNormalised : email ? normaliseEmail(email) : null;
   // Both forms: the normalised address (punycode domain) and foldIdentifier's, which the directory writes (domain as sent).
   const directoryForms = normalised ? [...new Set([normalised.normalised, foldIdentifier(normalised.original)])] : [];
   const [settings, existingUser, domainHasUser, exception, syncEnabled, entry, deleted] = await Promise.all([

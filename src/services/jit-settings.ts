@@ -10,7 +10,7 @@ import { findPermissionSet, findWorkspace } from '../store/companies.js';
 import { hasActiveScimToken } from '../store/directory.js';
 import { findJitSettings, upsertJitSettings } from '../store/jit.js';
 import type { JitSettingsRow } from '../store/jit.js';
-import { findSamlConnection } from '../store/saml.js';
+import { findCompanyConnection } from '../store/saml.js';
 import { requireCompany } from './companies.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
@@ -66,7 +66,7 @@ export async function saveJitSettings(deps: ServiceDeps, actor: Actor, companyId
       );
     }
     if (input.enabled) {
-      if (!(await findSamlConnection(tx, companyId))) {
+      if (!(await findCompanyConnection(tx, companyId))) {
         throw new InvalidInputError('saml_not_configured', 'Set up SAML single sign-on before switching on automatic user provisioning.');
       }
       if (!input.defaultWorkspaceId || !input.defaultPermissionSetId) {
@@ -123,7 +123,7 @@ export async function disableJitAsSupport(deps: ServiceDeps, actor: Actor, compa
 
 /** What would happen if `email` signed in now through `flow`: the same module and facts as the ACS. */
 export async function explainJit(deps: ServiceDeps, companyId: string, email: string, flow: Flow): Promise<JitDecisionSummary> {
-  const samlConfigured = (await findSamlConnection(deps.db, companyId)) !== null;
+  const samlConfigured = (await findCompanyConnection(deps.db, companyId)) !== null;
   const { settings, facts } = await gatherJitContext(deps.db, companyId, email, samlConfigured);
   return summariseJitDecision(decideJit({ settings, flow, email, facts }));
 }

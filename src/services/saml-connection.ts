@@ -1,26 +1,63 @@
-/** Admin use cases for a company's SAML connection, and the SP identity the ACS verifies against. */
-import { seal, unsealWithAny } from '../crypto.js';
+/**
+ * Admin use cases for a company's SAML connections (zero or more, each with its own id, IdP and SP
+ * URLs), and the SP identity the ACS verifies against. `PUT|GET …/saml` and `/saml/<companyId>/...`
+ * are aliases of the company's first connection.
+ */
+import { safeRelayPath } from '../core/relay-state.js';
+import { newId, seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
 import type { CertificateInfo, SpIdentity } from '../saml/index.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
-import type { SamlConnection } from '../store/saml.js';
-import { findSamlConnection, listSealedSpKeys, replaceSealedSpKey, upsertSamlConnection } from '../store/saml.js';
+import type { SamlConnection, SamlConnectionPatch } from '../store/saml.js';
+import {
+  deleteSamlConnection,
+  findCompanyConnection,
+  findCompanyConnectionById,
+  idpEntityIdTaken,
+  insertSamlConnection,
+  listCompanyConnections,
+  listSealedSpKeys,
+  replaceSealedSpKey,
+  updateSamlConnection,
+} from '../store/saml.js';
+import { revokeConnectionSessions } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
-import { InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
 
 /** The routes present it; they never import the store. */
 export type { SamlConnection };
 
 const SEAL_PURPOSE = 'sp-encryption-key';
+const SIGNING_SEAL_PURPOSE = 'sp-signing-key';
+/** The clock skew a connection may allow on assertion times: at most 5 minutes. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+export const DEFAULT_CONNECTION_NAME = 'SAML';
 
 export type SsoBinding = 'redirect' | 'post';
 
 export type AttributeField = 'email' | 'firstName' | 'lastName' | 'groups';
 
-export interface SamlConnectionInput {
+export type IdpInput =
+  | { metadataXml: string }
   /** Manual `ssoBinding` (default 'redirect'): whether ssoUrl takes the AuthnRequest by HTTP-Redirect or HTTP-POST. */
-  idp: { metadataXml: string } | { idpEntityId: string; ssoUrl: string; ssoBinding?: SsoBinding | undefined; certificates: string[] };
+  | { idpEntityId: string; ssoUrl: string; ssoBinding?: SsoBinding | undefined; certificates: string[] };
+
+export interface ConnectionOptions {
+  /** Tolerance on assertion times, 0..300 seconds (default 120). */
+  clockSkewSeconds?: number | undefined;
+  /** Accept IdP-initiated sign-in (an unsolicited response) at all (default true). */
+  idpInitiatedAllowed?: boolean | undefined;
+  /** Where an IdP-initiated sign-in without RelayState lands: a path on our own origin; null clears. */
+  defaultLandingPath?: string | null | undefined;
+  /** Accept a signature by an expired IdP certificate (default false). */
+  allowExpiredCertificates?: boolean | undefined;
+}
+
+export interface SamlConnectionInput extends ConnectionOptions {
+  idp: IdpInput;
+  /** The IdP's Single Logout endpoint (manual set-up; metadata brings its own); null clears. */
+  slo?: { url: string; binding: SsoBinding } | null | undefined;
   allowSha1?: boolean | undefined;
   attributeMapping?: Partial<Record<AttributeField, string>> | undefined;
   spEntityId?: string | null | undefined;
@@ -28,10 +65,18 @@ export interface SamlConnectionInput {
   spEncryption?: { privateKeyPem: string; certificatePem: string } | null | undefined;
 }
 
-/** Our SP's URLs for a company, built from PUBLIC_URL. */
-export function spUrls(publicUrl: string, companyId: string) {
-  const base = `${publicUrl}/saml/${companyId}`;
-  return { entityId: base, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login` };
+/** What a connection's SP URLs are built from: its id, or its company's id when it answers at the company-level URLs. */
+export type ConnectionUrlKey = Pick<SamlConnection, 'id' | 'companyId' | 'companyUrls'>;
+
+/** A connection's SP URLs, built from PUBLIC_URL (a company's first connection may answer at /saml/<companyId>). */
+export function spUrls(publicUrl: string, connection: ConnectionUrlKey) {
+  const base = `${publicUrl}/saml/${connection.companyUrls ? connection.companyId : connection.id}`;
+  return { entityId: base, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login`, sloUrl: `${base}/slo` };
+}
+
+/** The SP URLs a company without any connection yet will have: its first connection answers at the company-level URLs. */
+export function companySpUrls(publicUrl: string, companyId: string) {
+  return spUrls(publicUrl, { id: '', companyId, companyUrls: true });
 }
 
 /** The secrets that may open a sealed value: the current SESSION_SECRET first, then SESSION_SECRET_PREVIOUS. */
@@ -39,41 +84,56 @@ function unsealingSecrets(deps: ServiceDeps): string[] {
   return [deps.sessionSecret, ...(deps.previousSessionSecrets ?? [])];
 }
 
-/** Nothing configured can open a company's sealed SP key: only the operator can fix it (503, never a 500). */
+/** Nothing configured can open a connection's sealed SP key: only the operator can fix it (503, never a 500). */
 export class SealedKeyUnreadableError extends UnavailableError {
-  constructor(companyId: string) {
+  constructor(connectionId: string) {
     super(
       'sealed_key_unreadable',
-      `The SP encryption key of company ${companyId} was sealed with a SESSION_SECRET this server no longer has. ` +
+      `An SP key of SAML connection ${connectionId} was sealed with a SESSION_SECRET this server no longer has. ` +
         'Operator: set SESSION_SECRET_PREVIOUS to the former SESSION_SECRET and restart, then POST /api/operator/reseal; ' +
-        "if that secret is lost, the company admin must upload a new SP encryption key pair (PUT .../saml with spEncryption).",
+        'if that secret is lost, the company admin must upload a new SP key pair for the connection.',
     );
   }
 }
 
-/**
- * The SP identity one company's IdP knows us by. The private key is unsealed only when an encrypted
- * assertion needs it: metadata, AuthnRequests and unencrypted responses keep working whatever secret
- * sealed it.
- */
-export function spIdentityFor(deps: ServiceDeps, connection: SamlConnection | null, companyId: string): SpIdentity {
-  const urls = spUrls(deps.publicUrl, companyId);
-  const identity: SpIdentity = {
-    entityId: connection?.spEntityIdOverride ?? urls.entityId,
-    acsUrl: connection?.acsUrlOverride ?? urls.acsUrl,
+function unsealer(deps: ServiceDeps, sealed: string, purpose: string, connectionId: string): () => string {
+  return () => {
+    const opened = unsealWithAny(sealed, unsealingSecrets(deps), purpose);
+    if (!opened) throw new SealedKeyUnreadableError(connectionId);
+    return opened.plaintext;
   };
-  const sealed = connection?.spEncryptionKeySealed;
-  if (connection?.spEncryptionCertificate && sealed) {
+}
+
+/**
+ * The SP identity one connection's IdP knows us by. The private keys are unsealed only when a message
+ * needs them: metadata and unencrypted responses keep working whatever secret sealed them.
+ */
+export function spIdentityFor(deps: ServiceDeps, connection: SamlConnection): SpIdentity {
+  const urls = spUrls(deps.publicUrl, connection);
+  const identity: SpIdentity = {
+    entityId: connection.spEntityIdOverride ?? urls.entityId,
+    acsUrl: connection.acsUrlOverride ?? urls.acsUrl,
+    sloUrl: urls.sloUrl,
+  };
+  if (connection.spEncryptionCertificate && connection.spEncryptionKeySealed) {
     identity.encryption = {
       certificatePem: connection.spEncryptionCertificate,
-      privateKeyPem: () => {
-        const opened = unsealWithAny(sealed, unsealingSecrets(deps), SEAL_PURPOSE);
-        if (!opened) throw new SealedKeyUnreadableError(companyId);
-        return opened.plaintext;
-      },
+      privateKeyPem: unsealer(deps, connection.spEncryptionKeySealed, SEAL_PURPOSE, connection.id),
+    };
+  }
+  if (connection.spSigningCertificate && connection.spSigningKeySealed) {
+    identity.signing = {
+      certificatePem: connection.spSigningCertificate,
+      previousCertificatePem: connection.spSigningPreviousCertificate,
+      privateKeyPem: unsealer(deps, connection.spSigningKeySealed, SIGNING_SEAL_PURPOSE, connection.id),
     };
   }
   return identity;
+}
+
+/** Seals an SP signing private key for storage (the SP signing key management builds on it). */
+export function sealSigningKey(deps: ServiceDeps, privateKeyPem: string): string {
+  return seal(privateKeyPem, deps.sessionSecret, SIGNING_SEAL_PURPOSE);
 }
 
 export interface ResealReport {
@@ -87,25 +147,39 @@ export interface ResealReport {
 
 /**
  * After a SESSION_SECRET rotation: re-seals every stored SP key that a previous secret opens with the
- * current one, so SESSION_SECRET_PREVIOUS can then be removed. Each company's change is audited.
+ * current one, so SESSION_SECRET_PREVIOUS can then be removed. Each connection's change is audited.
  */
 export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise<ResealReport> {
   const report: ResealReport = { resealed: 0, alreadyCurrent: 0, unreadable: [] };
-  for (const { companyId, sealed } of await listSealedSpKeys(deps.db)) {
-    const opened = unsealWithAny(sealed, unsealingSecrets(deps), SEAL_PURPOSE);
-    if (!opened) {
-      report.unreadable.push(companyId);
-    } else if (opened.secretIndex === 0) {
-      report.alreadyCurrent += 1;
-    } else {
-      const replaced = await deps.db.transaction(async (tx) => {
-        if (!(await replaceSealedSpKey(tx, companyId, sealed, seal(opened.plaintext, deps.sessionSecret, SEAL_PURPOSE)))) return false;
-        await recordAudit(tx, { companyId, actor, action: 'saml_connection.key_resealed', targetType: 'saml_connection', targetId: companyId });
-        return true;
-      });
-      // Not replaced: an admin stored a new key meanwhile, sealed with the current secret.
-      if (replaced) report.resealed += 1;
-      else report.alreadyCurrent += 1;
+  for (const row of await listSealedSpKeys(deps.db)) {
+    const keys = [
+      { column: 'encryption' as const, sealed: row.encryption, purpose: SEAL_PURPOSE },
+      { column: 'signing' as const, sealed: row.signing, purpose: SIGNING_SEAL_PURPOSE },
+    ];
+    for (const { column, sealed, purpose } of keys) {
+      if (sealed === null) continue;
+      const opened = unsealWithAny(sealed, unsealingSecrets(deps), purpose);
+      if (!opened) {
+        if (!report.unreadable.includes(row.companyId)) report.unreadable.push(row.companyId);
+      } else if (opened.secretIndex === 0) {
+        report.alreadyCurrent += 1;
+      } else {
+        const replaced = await deps.db.transaction(async (tx) => {
+          if (!(await replaceSealedSpKey(tx, row.connectionId, column, sealed, seal(opened.plaintext, deps.sessionSecret, purpose)))) return false;
+          await recordAudit(tx, {
+            companyId: row.companyId,
+            actor,
+            action: 'saml_connection.key_resealed',
+            targetType: 'saml_connection',
+            targetId: row.connectionId,
+            data: { key: column },
+          });
+          return true;
+        });
+        // Not replaced: an admin stored a new key meanwhile, sealed with the current secret.
+        if (replaced) report.resealed += 1;
+        else report.alreadyCurrent += 1;
+      }
     }
   }
   return report;
@@ -138,7 +212,13 @@ function requireCertificates(list: string[]): string[] {
   return [...new Set(pems)];
 }
 
-function resolveIdp(input: SamlConnectionInput['idp']) {
+function resolveIdp(input: IdpInput): {
+  entityId: string;
+  ssoUrl: string;
+  ssoBinding: SsoBinding;
+  certificates: string[];
+  slo?: { url: string; binding: SsoBinding } | null;
+} {
   if ('metadataXml' in input) {
     const parsed = parseIdpMetadata(input.metadataXml);
     if (!parsed.ok) throw new InvalidInputError(`metadata_${parsed.reason}`, `The IdP metadata could not be used: ${parsed.detail}.`);
@@ -147,6 +227,7 @@ function resolveIdp(input: SamlConnectionInput['idp']) {
       ssoUrl: parsed.metadata.ssoUrl,
       ssoBinding: parsed.metadata.ssoBinding,
       certificates: requireCertificates(parsed.metadata.certificatesPem),
+      slo: parsed.metadata.slo ?? null,
     };
   }
   return {
@@ -169,63 +250,200 @@ function checkKeyPair(pair: { privateKeyPem: string; certificatePem: string }) {
   }
 }
 
-export async function configureSamlConnection(
-  deps: ServiceDeps,
-  actor: Actor,
-  companyId: string,
-  input: SamlConnectionInput,
-): Promise<SamlConnection> {
-  const idp = resolveIdp(input.idp);
-  const encryption = input.spEncryption ? checkKeyPair(input.spEncryption) : null;
+function requireName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 100) throw new InvalidInputError('invalid_name', 'name must be 1 to 100 characters.');
+  return trimmed;
+}
+
+/** The option columns the input sets (omitted options are left out, so they keep their value). */
+function optionColumns(input: ConnectionOptions, publicUrl: string): SamlConnectionPatch {
+  const patch: SamlConnectionPatch = {};
+  if (input.clockSkewSeconds !== undefined) {
+    if (!Number.isInteger(input.clockSkewSeconds) || input.clockSkewSeconds < 0 || input.clockSkewSeconds > MAX_CLOCK_SKEW_SECONDS) {
+      throw new InvalidInputError('invalid_clock_skew', `clockSkewSeconds must be a whole number of seconds from 0 to ${MAX_CLOCK_SKEW_SECONDS}.`);
+    }
+    patch.clockSkewSeconds = input.clockSkewSeconds;
+  }
+  if (input.idpInitiatedAllowed !== undefined) patch.idpInitiatedAllowed = input.idpInitiatedAllowed;
+  if (input.allowExpiredCertificates !== undefined) patch.allowExpiredCertificates = input.allowExpiredCertificates;
+  if (input.defaultLandingPath !== undefined) {
+    if (input.defaultLandingPath === null || input.defaultLandingPath === '') {
+      patch.defaultLandingPath = null;
+    } else {
+      const path = safeRelayPath(input.defaultLandingPath, publicUrl);
+      if (path === null) throw new InvalidInputError('invalid_landing_path', 'defaultLandingPath must be a path on this origin, such as /dashboard.');
+      patch.defaultLandingPath = path;
+    }
+  }
+  return patch;
+}
+
+function sloColumns(slo: { url: string; binding: SsoBinding } | null): SamlConnectionPatch {
+  return slo ? { sloUrl: requireHttpUrl(slo.url, 'sloUrl'), sloBinding: slo.binding } : { sloUrl: null, sloBinding: null };
+}
+
+/** The columns an input sets, over the connection's current values (`previous`, null for a new one). */
+function connectionColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput>): SamlConnectionPatch {
+  const patch: SamlConnectionPatch = { ...optionColumns(input, deps.publicUrl) };
+  if (input.idp) {
+    const idp = resolveIdp(input.idp);
+    Object.assign(patch, { idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, ssoBinding: idp.ssoBinding, certificates: idp.certificates });
+    // Metadata brings its own SLO endpoint (or none); a manual set-up keeps its sloUrl unless told.
+    if (idp.slo !== undefined) Object.assign(patch, sloColumns(idp.slo));
+  }
+  if (input.slo !== undefined) Object.assign(patch, sloColumns(input.slo));
+  if (input.allowSha1 !== undefined) patch.allowSha1 = input.allowSha1;
+  if (input.attributeMapping !== undefined) patch.attributeMapping = input.attributeMapping;
+  if (input.spEntityId !== undefined) patch.spEntityIdOverride = input.spEntityId;
+  if (input.acsUrl !== undefined) patch.acsUrlOverride = input.acsUrl ? requireHttpUrl(input.acsUrl, 'acsUrl') : null;
+  if (input.spEncryption !== undefined) {
+    const encryption = input.spEncryption ? checkKeyPair(input.spEncryption) : null;
+    patch.spEncryptionCertificate = encryption?.certificatePem ?? null;
+    patch.spEncryptionKeySealed = encryption ? seal(encryption.privateKeyPem, deps.sessionSecret, SEAL_PURPOSE) : null;
+  }
+  return patch;
+}
+
+function auditData(row: SamlConnection) {
+  return {
+    name: row.name,
+    enabled: row.enabled,
+    idpEntityId: row.idpEntityId,
+    ssoUrl: row.ssoUrl,
+    ssoBinding: row.ssoBinding,
+    sloUrl: row.sloUrl,
+    certificateFingerprints: row.certificates.map((pem) => certificateInfo(pem).fingerprintSha256),
+    allowSha1: row.allowSha1,
+    encryption: row.spEncryptionCertificate !== null,
+    clockSkewSeconds: row.clockSkewSeconds,
+    idpInitiatedAllowed: row.idpInitiatedAllowed,
+    defaultLandingPath: row.defaultLandingPath,
+    allowExpiredCertificates: row.allowExpiredCertificates,
+  };
+}
+
+function entityIdTaken(idpEntityId: string): ConflictError {
+  return new ConflictError('idp_entity_id_taken', `Another SAML connection of this company already trusts the IdP ${idpEntityId}.`);
+}
+
+export interface NewConnectionInput extends SamlConnectionInput {
+  name?: string | undefined;
+  enabled?: boolean | undefined;
+}
+
+/** A PATCH: any field; the manual IdP fields change one by one, over the connection's current ones. */
+export interface ConnectionPatchInput extends Partial<Omit<NewConnectionInput, 'idp'>> {
+  idp?: { metadataXml: string } | { idpEntityId?: string | undefined; ssoUrl?: string | undefined; ssoBinding?: SsoBinding | undefined; certificates?: string[] | undefined } | undefined;
+}
+
+/** A new connection of the company (201), at its own URLs, or at the company-level ones when it is the company's first. */
+export async function createSamlConnection(deps: ServiceDeps, actor: Actor, companyId: string, input: NewConnectionInput): Promise<SamlConnection> {
+  const columns = connectionColumns(deps, input);
+  const name = requireName(input.name) ?? DEFAULT_CONNECTION_NAME;
   return deps.db.transaction(async (tx) => {
-    const previous = await findSamlConnection(tx, companyId);
-    const keepEncryption = input.spEncryption === undefined && previous?.spEncryptionKeySealed;
-    const row = await upsertSamlConnection(
+    const first = (await findCompanyConnection(tx, companyId)) === null;
+    const row = await insertSamlConnection(
       tx,
       {
+        ...columns,
+        id: newId('saml'),
         companyId,
-        idpEntityId: idp.entityId,
-        ssoUrl: idp.ssoUrl,
-        ssoBinding: idp.ssoBinding,
-        certificates: idp.certificates,
-        // Omitted settings keep their current value (pasting new metadata must not reset them); null clears.
-        allowSha1: input.allowSha1 ?? previous?.allowSha1 ?? false,
-        attributeMapping: input.attributeMapping ?? previous?.attributeMapping ?? {},
-        spEntityIdOverride: input.spEntityId === undefined ? (previous?.spEntityIdOverride ?? null) : input.spEntityId,
-        acsUrlOverride:
-          input.acsUrl === undefined ? (previous?.acsUrlOverride ?? null) : input.acsUrl ? requireHttpUrl(input.acsUrl, 'acsUrl') : null,
-        spEncryptionCertificate: keepEncryption ? previous.spEncryptionCertificate : (encryption?.certificatePem ?? null),
-        spEncryptionKeySealed: keepEncryption
-          ? previous.spEncryptionKeySealed
-          : encryption
-            ? seal(encryption.privateKeyPem, deps.sessionSecret, SEAL_PURPOSE)
-            : null,
+        name,
+        enabled: input.enabled ?? true,
+        companyUrls: first,
+        idpEntityId: columns.idpEntityId!,
+        ssoUrl: columns.ssoUrl!,
+        certificates: columns.certificates!,
       },
       deps.now(),
     );
-    await recordAudit(tx, {
-      companyId,
-      actor,
-      action: previous ? 'saml_connection.updated' : 'saml_connection.created',
-      targetType: 'saml_connection',
-      targetId: companyId,
-      data: {
-        idpEntityId: row.idpEntityId,
-        ssoUrl: row.ssoUrl,
-        ssoBinding: row.ssoBinding,
-        certificateFingerprints: row.certificates.map((pem) => certificateInfo(pem).fingerprintSha256),
-        allowSha1: row.allowSha1,
-        encryption: row.spEncryptionCertificate !== null,
-      },
-    });
+    if (!row) throw entityIdTaken(columns.idpEntityId!);
+    await recordAudit(tx, { companyId, actor, action: 'saml_connection.created', targetType: 'saml_connection', targetId: row.id, data: auditData(row) });
     return row;
   });
 }
 
+/** Changes a connection: what the input names, the rest as it was (pasting new metadata must not reset options; null clears). */
+export async function updateConnection(
+  deps: ServiceDeps,
+  actor: Actor,
+  companyId: string,
+  connectionId: string,
+  input: ConnectionPatchInput,
+): Promise<SamlConnection> {
+  return deps.db.transaction(async (tx) => {
+    const previous = await findCompanyConnectionById(tx, companyId, connectionId);
+    if (!previous) throw connectionNotFound();
+    const { idp, ...rest } = input;
+    const merged: Partial<SamlConnectionInput> = { ...rest };
+    if (idp && 'metadataXml' in idp) merged.idp = idp;
+    else if (idp && Object.values(idp).some((value) => value !== undefined)) {
+      merged.idp = {
+        idpEntityId: idp.idpEntityId ?? previous.idpEntityId,
+        ssoUrl: idp.ssoUrl ?? previous.ssoUrl,
+        ssoBinding: idp.ssoBinding ?? previous.ssoBinding,
+        certificates: idp.certificates ?? previous.certificates,
+      };
+    }
+    const patch = connectionColumns(deps, merged);
+    const name = requireName(input.name);
+    if (name !== undefined) patch.name = name;
+    if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (patch.idpEntityId !== undefined && (await idpEntityIdTaken(tx, companyId, patch.idpEntityId, connectionId))) throw entityIdTaken(patch.idpEntityId);
+    const row = (await updateSamlConnection(tx, companyId, connectionId, patch, deps.now()))!;
+    await recordAudit(tx, { companyId, actor, action: 'saml_connection.updated', targetType: 'saml_connection', targetId: row.id, data: auditData(row) });
+    return row;
+  });
+}
+
+/**
+ * `PUT /api/companies/:id/saml`: configures the company's first connection (creating it, at the
+ * company-level URLs, when there is none). Omitted settings keep their current value.
+ */
+export async function configureSamlConnection(deps: ServiceDeps, actor: Actor, companyId: string, input: SamlConnectionInput): Promise<SamlConnection> {
+  const first = await findCompanyConnection(deps.db, companyId);
+  if (!first) return createSamlConnection(deps, actor, companyId, input);
+  return updateConnection(deps, actor, companyId, first.id, input);
+}
+
+/** Removes a connection; the sessions it signed in end with it (its IdP is no longer trusted). */
+export async function removeConnection(deps: ServiceDeps, actor: Actor, companyId: string, connectionId: string): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const now = deps.now();
+    const ended = await revokeConnectionSessions(tx, companyId, connectionId, now);
+    const row = await deleteSamlConnection(tx, companyId, connectionId);
+    if (!row) throw connectionNotFound();
+    await recordAudit(tx, {
+      companyId,
+      actor,
+      action: 'saml_connection.deleted',
+      targetType: 'saml_connection',
+      targetId: row.id,
+      data: { name: row.name, idpEntityId: row.idpEntityId, sessionsEnded: ended },
+    });
+  });
+}
+
+function connectionNotFound(): NotFoundError {
+  return new NotFoundError('not_found', 'No such SAML connection in this company.');
+}
+
 export async function requireSamlConnection(deps: ServiceDeps, companyId: string): Promise<SamlConnection> {
-  const row = await findSamlConnection(deps.db, companyId);
+  const row = await findCompanyConnection(deps.db, companyId);
   if (!row) throw new NotFoundError('saml_not_configured', 'SAML single sign-on is not set up for this company.');
   return row;
+}
+
+export async function requireConnection(deps: ServiceDeps, companyId: string, connectionId: string): Promise<SamlConnection> {
+  const row = await findCompanyConnectionById(deps.db, companyId, connectionId);
+  if (!row) throw connectionNotFound();
+  return row;
+}
+
+export async function companyConnections(deps: ServiceDeps, companyId: string): Promise<SamlConnection[]> {
+  return listCompanyConnections(deps.db, companyId);
 }
 
 export function describeCertificate(pem: string): CertificateInfo & { pem: string } {

@@ -12,15 +12,34 @@ import type { ServiceDeps } from './deps.js';
 
 export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
+/** What a SAML sign-in tells about the session: Single Logout finds it by connection, NameID and SessionIndex. */
+export interface SamlSessionFacts {
+  connectionId: string;
+  nameId: string;
+  nameIdFormat: string | null;
+  sessionIndex: string | null;
+  /** The assertion's SessionNotOnOrAfter: the session ends then if that is sooner than its own lifetime. */
+  notOnOrAfter: Date | null;
+}
+
 /** Creates a session (inside the caller's transaction) and returns the token for the cookie. */
-export async function startSession(db: Executor, now: Date, companyId: string, userId: string): Promise<{ token: string; session: Session }> {
+export async function startSession(
+  db: Executor,
+  now: Date,
+  companyId: string,
+  userId: string,
+  saml?: SamlSessionFacts,
+): Promise<{ token: string; session: Session }> {
   const token = newSecret();
+  const lifetimeEnd = now.getTime() + SESSION_LIFETIME_MS;
+  const idpEnd = saml?.notOnOrAfter?.getTime() ?? Infinity;
   const session = await insertSession(db, {
     id: newId('ses'),
     tokenHash: hashSecret(token),
     companyId,
     userId,
-    expiresAt: new Date(now.getTime() + SESSION_LIFETIME_MS),
+    expiresAt: new Date(Math.min(lifetimeEnd, idpEnd)),
+    ...(saml ? { connectionId: saml.connectionId, nameId: saml.nameId, nameIdFormat: saml.nameIdFormat, sessionIndex: saml.sessionIndex } : {}),
   });
   return { token, session };
 }

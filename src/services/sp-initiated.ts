@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../crypto.js';
 import { buildAuthnRequestPost, buildAuthnRequestRedirect, buildSpMetadata } from '../saml/index.js';
 import type { AuthnRequestPost } from '../saml/index.js';
-import { findCompany } from '../store/companies.js';
 import { countHit, sweepRateLimits } from '../store/rate-limits.js';
-import { findSamlConnection, insertSamlRequest, sweepSamlRequests } from '../store/saml.js';
+import { insertSamlRequest, sweepSamlRequests } from '../store/saml.js';
 import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
-import { spIdentityFor } from './saml-connection.js';
+import { companySpUrls, spIdentityFor } from './saml-connection.js';
+import { resolveSamlRoute } from './saml-route.js';
 
 export const AUTHN_REQUEST_LIFETIME_MS = 10 * 60 * 1000;
 /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE when unset: AuthnRequests one company may store per minute. */
@@ -24,15 +24,21 @@ const SWEEP_MAX_ROWS = 500;
 export type SpLoginStart =
   | { ok: true; binding: 'redirect'; location: string }
   | { ok: true; binding: 'post'; form: AuthnRequestPost }
-  | { ok: false; reason: 'saml_not_configured' | 'unknown_company'; companyName: string | null }
+  | { ok: false; reason: 'saml_not_configured' | 'unknown_company' | 'connection_disabled'; companyName: string | null; connectionName: string | null }
   | { ok: false; reason: 'rate_limited'; retryAfterSeconds: number };
 
-/** The company's SP metadata XML, or null for an unknown company. */
-export async function spMetadataFor(deps: ServiceDeps, companyId: string): Promise<string | null> {
-  const company = await findCompany(deps.db, companyId);
-  if (!company) return null;
-  const sp = spIdentityFor(deps, await findSamlConnection(deps.db, companyId), companyId);
-  return buildSpMetadata({ ...sp, wantAssertionsSigned: true });
+/**
+ * The SP metadata XML a route key names (a connection, or a company's first connection), or null when
+ * it names nothing. A company without a connection yet publishes the metadata its first one will have.
+ */
+export async function spMetadataFor(deps: ServiceDeps, routeKey: string): Promise<string | null> {
+  const target = await resolveSamlRoute(deps.db, routeKey);
+  if (!target) return null;
+  if (!target.connection) {
+    const urls = companySpUrls(deps.publicUrl, target.company.id);
+    return buildSpMetadata({ entityId: urls.entityId, acsUrl: urls.acsUrl, wantAssertionsSigned: true });
+  }
+  return buildSpMetadata({ ...spIdentityFor(deps, target.connection), wantAssertionsSigned: true });
 }
 
 /**
@@ -43,14 +49,16 @@ export async function spMetadataFor(deps: ServiceDeps, companyId: string): Promi
  */
 export async function startSpInitiatedLogin(
   deps: ServiceDeps,
-  companyId: string,
+  routeKey: string,
   relayState: string | null,
   browserBinding: string,
 ): Promise<SpLoginStart> {
-  const company = await findCompany(deps.db, companyId);
-  if (!company) return { ok: false, reason: 'unknown_company', companyName: null };
-  const connection = await findSamlConnection(deps.db, companyId);
-  if (!connection) return { ok: false, reason: 'saml_not_configured', companyName: company.name };
+  const target = await resolveSamlRoute(deps.db, routeKey);
+  if (!target) return { ok: false, reason: 'unknown_company', companyName: null, connectionName: null };
+  const { company, connection } = target;
+  if (!connection) return { ok: false, reason: 'saml_not_configured', companyName: company.name, connectionName: null };
+  if (!connection.enabled) return { ok: false, reason: 'connection_disabled', companyName: company.name, connectionName: connection.name };
+  const companyId = company.id;
   const now = deps.now();
   const cap = deps.samlLoginRateLimitPerMinute ?? DEFAULT_SAML_LOGIN_RATE_LIMIT_PER_MINUTE;
   const hit = await countHit(deps.db, `saml_login:${companyId}`, now, RATE_WINDOW_MS);
@@ -62,6 +70,7 @@ export async function startSpInitiatedLogin(
   await insertSamlRequest(deps.db, {
     id: requestId,
     companyId,
+    connectionId: connection.id,
     relayState,
     browserBinding: hashSecret(browserBinding),
     expiresAt: new Date(now.getTime() + AUTHN_REQUEST_LIFETIME_MS),
@@ -72,7 +81,7 @@ export async function startSpInitiatedLogin(
     await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
   }
   const request = {
-    sp: spIdentityFor(deps, connection, companyId),
+    sp: spIdentityFor(deps, connection),
     idpSsoUrl: connection.ssoUrl,
     requestId,
     now,

@@ -1,61 +1,141 @@
-/** SAML connections, the AuthnRequests we issued, and the replay cache of accepted assertions. */
-import { and, eq, gt, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+/** SAML connections, the requests we issued (AuthnRequests, LogoutRequests), and the replay cache of accepted assertions. */
+import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
 
 export type SamlConnection = typeof samlConnections.$inferSelect;
-export type SamlConnectionInput = Omit<typeof samlConnections.$inferInsert, 'updatedAt'>;
+export type SamlConnectionInsert = Omit<typeof samlConnections.$inferInsert, 'updatedAt' | 'createdAt'>;
+export type SamlConnectionPatch = Partial<Omit<SamlConnectionInsert, 'id' | 'companyId'>>;
 
-export async function findSamlConnection(db: Executor, companyId: string): Promise<SamlConnection | null> {
-  const [row] = await db.select().from(samlConnections).where(eq(samlConnections.companyId, companyId)).limit(1);
+/** The company's first connection: the one at its company-level URLs, else the oldest; what `/saml/<companyId>/...` and `PUT …/saml` mean. */
+export async function findCompanyConnection(db: Executor, companyId: string): Promise<SamlConnection | null> {
+  const [row] = await db
+    .select()
+    .from(samlConnections)
+    .where(eq(samlConnections.companyId, companyId))
+    .orderBy(desc(samlConnections.companyUrls), asc(samlConnections.createdAt), asc(samlConnections.id))
+    .limit(1);
   return row ?? null;
 }
 
-export async function upsertSamlConnection(db: Executor, input: SamlConnectionInput, at: Date): Promise<SamlConnection> {
-  const { companyId, ...rest } = input;
+/** A connection by its own id, of any company (the IdP-facing routes carry only the connection id). */
+export async function findConnectionById(db: Executor, connectionId: string): Promise<SamlConnection | null> {
+  const [row] = await db.select().from(samlConnections).where(eq(samlConnections.id, connectionId)).limit(1);
+  return row ?? null;
+}
+
+/** A connection of this company (another company's id is not found). */
+export async function findCompanyConnectionById(db: Executor, companyId: string, connectionId: string): Promise<SamlConnection | null> {
   const [row] = await db
-    .insert(samlConnections)
-    .values({ ...input, updatedAt: at })
-    .onConflictDoUpdate({ target: samlConnections.companyId, set: { ...rest, updatedAt: at } })
-    .returning();
-  return row!;
-}
-
-/** Every connection with a sealed SP encryption key: what a re-seal after a SESSION_SECRET rotation walks. */
-export async function listSealedSpKeys(db: Executor): Promise<{ companyId: string; sealed: string }[]> {
-  const rows = await db
-    .select({ companyId: samlConnections.companyId, sealed: samlConnections.spEncryptionKeySealed })
+    .select()
     .from(samlConnections)
-    .where(isNotNull(samlConnections.spEncryptionKeySealed))
-    .orderBy(samlConnections.companyId);
-  return rows.map((row) => ({ companyId: row.companyId, sealed: row.sealed! }));
+    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.id, connectionId)))
+    .limit(1);
+  return row ?? null;
 }
 
-/** Replaces a sealed key only if it is still the one read (a concurrent PUT of a new key wins). */
-export async function replaceSealedSpKey(db: Executor, companyId: string, expected: string, sealed: string): Promise<boolean> {
+/** The company's connections, the first one first. */
+export async function listCompanyConnections(db: Executor, companyId: string): Promise<SamlConnection[]> {
+  return db
+    .select()
+    .from(samlConnections)
+    .where(eq(samlConnections.companyId, companyId))
+    .orderBy(desc(samlConnections.companyUrls), asc(samlConnections.createdAt), asc(samlConnections.id));
+}
+
+/** Inserts a connection; null when the company already has one for this IdP entity ID. */
+export async function insertSamlConnection(db: Executor, input: SamlConnectionInsert, at: Date): Promise<SamlConnection | null> {
+  const rows = await db
+    .insert(samlConnections)
+    .values({ ...input, createdAt: at, updatedAt: at })
+    .onConflictDoNothing({ target: [samlConnections.companyId, samlConnections.idpEntityId] })
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Updates one connection of the company; null when it does not exist. A duplicate IdP entity ID raises the unique violation. */
+export async function updateSamlConnection(
+  db: Executor,
+  companyId: string,
+  connectionId: string,
+  patch: SamlConnectionPatch,
+  at: Date,
+): Promise<SamlConnection | null> {
+  const [row] = await db
+    .update(samlConnections)
+    .set({ ...patch, updatedAt: at })
+    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.id, connectionId)))
+    .returning();
+  return row ?? null;
+}
+
+/** Another connection of the company already trusts this IdP entity ID. */
+export async function idpEntityIdTaken(db: Executor, companyId: string, idpEntityId: string, exceptId: string | null): Promise<boolean> {
+  const [row] = await db
+    .select({ id: samlConnections.id })
+    .from(samlConnections)
+    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.idpEntityId, idpEntityId)))
+    .limit(1);
+  return row !== undefined && row.id !== exceptId;
+}
+
+export async function deleteSamlConnection(db: Executor, companyId: string, connectionId: string): Promise<SamlConnection | null> {
+  const [row] = await db
+    .delete(samlConnections)
+    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.id, connectionId)))
+    .returning();
+  return row ?? null;
+}
+
+/** Every connection with a sealed SP key (encryption or signing): what a re-seal after a SESSION_SECRET rotation walks. */
+export async function listSealedSpKeys(
+  db: Executor,
+): Promise<{ companyId: string; connectionId: string; encryption: string | null; signing: string | null }[]> {
+  return db
+    .select({
+      companyId: samlConnections.companyId,
+      connectionId: samlConnections.id,
+      encryption: samlConnections.spEncryptionKeySealed,
+      signing: samlConnections.spSigningKeySealed,
+    })
+    .from(samlConnections)
+    .where(or(isNotNull(samlConnections.spEncryptionKeySealed), isNotNull(samlConnections.spSigningKeySealed)))
+    .orderBy(samlConnections.companyId, samlConnections.id);
+}
+
+/** Replaces a sealed key only if it is still the one read (a concurrent save of a new key wins). */
+export async function replaceSealedSpKey(
+  db: Executor,
+  connectionId: string,
+  column: 'encryption' | 'signing',
+  expected: string,
+  sealed: string,
+): Promise<boolean> {
+  const target = column === 'encryption' ? samlConnections.spEncryptionKeySealed : samlConnections.spSigningKeySealed;
   const rows = await db
     .update(samlConnections)
-    .set({ spEncryptionKeySealed: sealed })
-    .where(and(eq(samlConnections.companyId, companyId), eq(samlConnections.spEncryptionKeySealed, expected)))
-    .returning({ companyId: samlConnections.companyId });
+    .set(column === 'encryption' ? { spEncryptionKeySealed: sealed } : { spSigningKeySealed: sealed })
+    .where(and(eq(samlConnections.id, connectionId), eq(target, expected)))
+    .returning({ id: samlConnections.id });
   return rows.length === 1;
 }
 
 export async function insertSamlRequest(
   db: Executor,
-  request: { id: string; companyId: string; relayState: string | null; browserBinding: string; expiresAt: Date },
+  request: { id: string; companyId: string; connectionId: string; kind?: 'authn' | 'logout'; relayState: string | null; browserBinding: string | null; expiresAt: Date },
 ): Promise<void> {
   await db.insert(samlRequests).values(request);
 }
 
 /**
- * Consumes the AuthnRequest a response claims to answer: it must be ours, for this company, unused
- * and unexpired. One statement, so two responses racing for the same request cannot both win.
+ * Consumes the request a response claims to answer: it must be ours, of this kind, sent for this
+ * connection, unused and unexpired. One statement, so two responses racing for the same request
+ * cannot both win.
  */
 export async function consumeSamlRequest(
   db: Executor,
-  companyId: string,
+  target: { companyId: string; connectionId: string; kind: 'authn' | 'logout' },
   requestId: string,
   now: Date,
 ): Promise<{ relayState: string | null; browserBinding: string | null } | null> {
@@ -65,7 +145,9 @@ export async function consumeSamlRequest(
     .where(
       and(
         eq(samlRequests.id, requestId),
-        eq(samlRequests.companyId, companyId),
+        eq(samlRequests.companyId, target.companyId),
+        eq(samlRequests.connectionId, target.connectionId),
+        eq(samlRequests.kind, target.kind),
         isNull(samlRequests.usedAt),
         gt(samlRequests.expiresAt, now),
       ),
@@ -94,7 +176,7 @@ export async function sweepSamlRequests(db: Executor, now: Date, max: number): P
  */
 export async function rememberAssertion(
   db: Executor,
-  entry: { companyId: string; assertionId: string; expiresAt: Date },
+  entry: { companyId: string; connectionId: string; assertionId: string; expiresAt: Date },
 ): Promise<boolean> {
   const rows = await db
     .insert(samlReplayCache)

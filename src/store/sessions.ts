@@ -8,7 +8,7 @@ export type Session = typeof sessions.$inferSelect;
 
 export async function insertSession(
   db: Executor,
-  session: { id: string; tokenHash: string; companyId: string; userId: string; expiresAt: Date },
+  session: Omit<typeof sessions.$inferInsert, 'createdAt' | 'revokedAt'>,
 ): Promise<Session> {
   const [row] = await db.insert(sessions).values(session).returning();
   return row!;
@@ -45,6 +45,16 @@ export async function revokeUserSessions(db: Executor, companyId: string, userId
     .update(sessions)
     .set({ revokedAt: now })
     .where(and(eq(sessions.companyId, companyId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.length;
+}
+
+/** Revokes every live session a SAML connection signed in (the connection is being removed); returns how many. */
+export async function revokeConnectionSessions(db: Executor, companyId: string, connectionId: string, now: Date): Promise<number> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.companyId, companyId), eq(sessions.connectionId, connectionId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return rows.length;
 }

@@ -109,7 +109,7 @@ describe('cookie-authenticated writes', () => {
     const { company, cookie } = await adminSession();
     // Every unsafe route of the router but those that never read the cookie: SCIM (bearer) and the ACS.
     const unsafe = [...new Set(app.routes.filter((r) => /^(POST|PUT|PATCH|DELETE)$/.test(r.method)).map((r) => `${r.method} ${r.path}`))]
-      .filter((route) => !/ \/scim\//.test(route) && !/ \/saml\/:companyId\/acs$/.test(route));
+      .filter((route) => !/ \/scim\//.test(route) && !/ \/saml\/:connectionId\/acs$/.test(route));
     expect(unsafe.length).toBeGreaterThan(15);
     expect(unsafe).toContain('POST /api/companies/:companyId/scim-tokens');
     expect(unsafe).toContain('POST /logout');

@@ -98,6 +98,8 @@ const PROBES: Record<string, Probe> = {
   'POST /api/companies/:companyId/permission-sets': { auth: 'company', body: { name: BAD, permissions: [BAD] }, expect: 'api' },
   'POST /api/companies/:companyId/users': { auth: 'company', body: { email: 'u@hostile.example', workspaceId: 'ws', permissionSetId: 'ps', firstName: BAD }, expect: 'api' },
   'PUT /api/companies/:companyId/saml': { auth: 'company', body: { idpEntityId: BAD, ssoUrl: 'https://idp.test/sso', certificates: ['x'] }, expect: 'api' },
+  'POST /api/companies/:companyId/saml-connections': { auth: 'company', body: { name: BAD, idpEntityId: 'https://idp.test/x', ssoUrl: 'https://idp.test/sso', certificates: ['x'] }, expect: 'api' },
+  'PATCH /api/companies/:companyId/saml-connections/:connectionId': { auth: 'company', body: { name: BAD }, expect: 'api' },
   'PUT /api/companies/:companyId/security/jit': { auth: 'company', body: { enabled: true, defaultWorkspaceId: BAD }, expect: 'api' },
   'POST /api/companies/:companyId/jit/explain': { auth: 'company', body: { email: `${BAD}@hostile.example` }, expect: 'api' },
   'POST /api/companies/:companyId/scim-tokens': { auth: 'company', body: { label: BAD }, expect: 'api' },
@@ -112,7 +114,7 @@ const PROBES: Record<string, Probe> = {
   'POST /logout': { auth: 'none', body: { x: BAD }, expect: { ignored: 'sign-out reads no body; it only revokes the cookie session' } },
   'POST /invitations/:token': { auth: 'none', body: { x: BAD }, expect: { ignored: 'accepting an invitation reads no body; the token is in the path' } },
 };
-const ACS_ROUTE = 'POST /saml/:companyId/acs';
+const ACS_ROUTE = 'POST /saml/:connectionId/acs';
 
 async function audited(c: TestCompany, reason: string) {
   const res = await call(app, 'GET', `/api/companies/${c.id}/audit-events?action=saml.login_refused`, { token: c.key });

@@ -116,7 +116,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('describes the ACS as the SAML HTTP-POST form: SAMLResponse required, RelayState optional', () => {
-    const acs = doc.paths['/saml/{companyId}/acs']!.post!;
+    const acs = doc.paths['/saml/{connectionId}/acs']!.post!;
     const form = acs.requestBody!.content!['application/x-www-form-urlencoded']!.schema!;
     expect(form.required).toEqual(['SAMLResponse']);
     expect(Object.keys(form.properties as object).sort()).toEqual(['RelayState', 'SAMLResponse']);

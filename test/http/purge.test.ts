@@ -29,8 +29,8 @@ describe('maintenance at sign-in', () => {
     const company = await setupCompany(app);
     await configureSaml(app, company, idp);
     await confirmedUser(app, company, 'jon@decorumsoft.com');
-    await rememberAssertion(handle.db, { companyId: company.id, assertionId: '_old', expiresAt: new Date(now.getTime() - 1) });
-    await rememberAssertion(handle.db, { companyId: company.id, assertionId: '_fresh', expiresAt: new Date(now.getTime() + 60_000) });
+    await rememberAssertion(handle.db, { companyId: company.id, connectionId: 'saml_0000000000000000', assertionId: '_old', expiresAt: new Date(now.getTime() - 1) });
+    await rememberAssertion(handle.db, { companyId: company.id, connectionId: 'saml_0000000000000000', assertionId: '_fresh', expiresAt: new Date(now.getTime() + 60_000) });
 
     expect((await postAcs(app, company.id, idpInitiated(idp, company.id, 'jon@decorumsoft.com', now))).status).toBe(303);
     const left = await handle.db.select({ id: samlReplayCache.assertionId }).from(samlReplayCache).where(eq(samlReplayCache.companyId, company.id));

@@ -57,7 +57,8 @@ async function arrange(c: FixtureCase, setup: Setup) {
   expect(put.status, put.text).toBe(200);
   // SP-initiated cases answer an AuthnRequest: record it as one we issued.
   if (c.inResponseTo) {
-    await insertSamlRequest(handle.db, { id: c.inResponseTo, companyId: company.id, relayState: null, browserBinding: hashSecret(binding), expiresAt: new Date(now.getTime() + 600_000) });
+    const connectionId = (JSON.parse(put.text) as { id: string }).id;
+    await insertSamlRequest(handle.db, { id: c.inResponseTo, companyId: company.id, connectionId, relayState: null, browserBinding: hashSecret(binding), expiresAt: new Date(now.getTime() + 600_000) });
   }
   return { app, company, now };
 }

@@ -51,6 +51,7 @@ describe('parseIdpMetadata', () => {
         ssoUrl: 'https://idp.example/redirect',
         ssoBinding: 'redirect',
         certificatesPem: [normalizeCertificatePem(signing1.certificatePem), normalizeCertificatePem(signing2.certificatePem)],
+        slo: null,
       },
     });
   });

@@ -11,7 +11,7 @@ import { insertCompany, insertPermissionSet, insertWorkspace, listWorkspaces } f
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../src/store/errors.js';
 import { countHit } from '../../src/store/rate-limits.js';
-import { consumeSamlRequest, insertSamlRequest, purgeExpiredSamlState, rememberAssertion } from '../../src/store/saml.js';
+import { consumeSamlRequest, insertSamlConnection, insertSamlRequest, purgeExpiredSamlState, rememberAssertion } from '../../src/store/saml.js';
 import { jitSettings, sessions } from '../../src/store/schema.js';
 import { insertSession } from '../../src/store/sessions.js';
 import { eq } from 'drizzle-orm';
@@ -202,9 +202,11 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const a = await company();
     const b = await company();
     const t0 = new Date('2030-01-01T00:00:00Z');
-    const entry = { companyId: a.id, assertionId: `_a${newId('req')}`, expiresAt: new Date(t0.getTime() + 60_000) };
+    const entry = { companyId: a.id, connectionId: newId('saml'), assertionId: `_a${newId('req')}`, expiresAt: new Date(t0.getTime() + 60_000) };
     const firsts = await Promise.all([1, 2, 3].map(() => rememberAssertion(handle.db, entry)));
     expect(firsts.filter(Boolean)).toHaveLength(1);
+    // The key is the company's: another connection of the same company sees a replay too.
+    expect(await rememberAssertion(handle.db, { ...entry, connectionId: newId('saml') })).toBe(false);
     expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(true);
     // Not yet expired: a purge keeps it, so it is still a replay.
     await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000), a.id);
@@ -216,15 +218,22 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     expect(await rememberAssertion(handle.db, entry)).toBe(true);
   });
 
-  it('consumes an AuthnRequest once, only for its company and before it expires', async () => {
+  it('consumes an AuthnRequest once, only for its company and connection, of its kind, and before it expires', async () => {
     const a = await company();
     const b = await company();
     const t0 = new Date('2030-01-01T00:00:00Z');
+    const connection = async (companyId: string, idpEntityId: string) =>
+      (await insertSamlConnection(handle.db, { id: newId('saml'), companyId, name: idpEntityId, idpEntityId, ssoUrl: 'https://idp.test/sso', certificates: [] }, t0))!.id;
+    const [a1, a2, b1] = [await connection(a.id, 'https://idp.test/1'), await connection(a.id, 'https://idp.test/2'), await connection(b.id, 'https://idp.test/1')];
+    expect(await insertSamlConnection(handle.db, { id: newId('saml'), companyId: a.id, name: 'dup', idpEntityId: 'https://idp.test/1', ssoUrl: 'https://x.test', certificates: [] }, t0)).toBeNull();
     const id = `_r${newId('req')}`;
-    await insertSamlRequest(handle.db, { id, companyId: a.id, relayState: '/x', browserBinding: 'f'.repeat(64), expiresAt: new Date(t0.getTime() + 600_000) });
-    expect(await consumeSamlRequest(handle.db, b.id, id, t0)).toBeNull();
-    expect(await consumeSamlRequest(handle.db, a.id, id, new Date(t0.getTime() + 600_001))).toBeNull();
-    const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, a.id, id, t0)));
+    await insertSamlRequest(handle.db, { id, companyId: a.id, connectionId: a1, relayState: '/x', browserBinding: 'f'.repeat(64), expiresAt: new Date(t0.getTime() + 600_000) });
+    const target = { companyId: a.id, connectionId: a1, kind: 'authn' as const };
+    expect(await consumeSamlRequest(handle.db, { companyId: b.id, connectionId: b1, kind: 'authn' }, id, t0)).toBeNull();
+    expect(await consumeSamlRequest(handle.db, { ...target, connectionId: a2 }, id, t0)).toBeNull();
+    expect(await consumeSamlRequest(handle.db, { ...target, kind: 'logout' }, id, t0)).toBeNull();
+    expect(await consumeSamlRequest(handle.db, target, id, new Date(t0.getTime() + 600_001))).toBeNull();
+    const wins = await Promise.all([1, 2, 3].map(() => consumeSamlRequest(handle.db, target, id, t0)));
     expect(wins.filter((w) => w !== null)).toEqual([{ relayState: '/x', browserBinding: 'f'.repeat(64) }]);
   });
 

@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { resolveSession } from '../../services/sessions.js';
-import { spUrls } from '../../services/saml-connection.js';
+import { companySpUrls } from '../../services/saml-connection.js';
 import { scimBaseUrl } from '../../services/scim-tokens.js';
 import type { AppEnv } from '../env.js';
 import { ADMIN_PERMISSION } from '../middleware/auth.js';
@@ -67,7 +67,7 @@ export const adminUiRoutes = new Hono<AppEnv>().get(
         companyName={me.company.name}
         email={me.user.email}
         permissionSet={me.permissionSet.name}
-        sp={spUrls(publicUrl, me.company.id)}
+        sp={companySpUrls(publicUrl, me.company.id)}
         scimBaseUrl={scimBaseUrl(publicUrl, me.company.id)}
       />,
     );

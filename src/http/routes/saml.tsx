@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { safeRelayPath } from '../../core/relay-state.js';
 import { SAML_RESPONSE_MAX_BASE64_LENGTH } from '../../saml/index.js';
-import { consumeSamlResponse, recordUnreadAcsPost } from '../../services/login.js';
+import { consumeSamlResponse, refuseUnreadAcsPost } from '../../services/login.js';
+import type { LoginRefused } from '../../services/login.js';
 import { spMetadataFor, startSpInitiatedLogin } from '../../services/sp-initiated.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
@@ -17,6 +18,11 @@ import { replaceBrowserSession } from '../session-cookie.js';
 const tag = 'SAML';
 /** The base64 limit of the verifier plus room for URL-encoding and RelayState. */
 const ACS_BODY_LIMIT_BYTES = SAML_RESPONSE_MAX_BASE64_LENGTH * 2;
+
+/** The refusal page of a sign-in outcome: the reason, the company and the connection posted to. */
+function Refusal({ outcome }: { outcome: LoginRefused }) {
+  return <RefusalPage reason={outcome.reason} companyName={outcome.companyName} connectionName={outcome.connectionName} email={outcome.email} />;
+}
 
 function refusalStatus(reason: string): 400 | 403 | 404 | 413 {
   if (reason === 'unknown_company') return 404;
@@ -36,7 +42,7 @@ function postPagePolicy(nonce: string): string {
 
 export const samlRoutes = new Hono<AppEnv>()
   .get(
-    '/:companyId/metadata',
+    '/:connectionId/metadata',
     describe({
       operationId: 'getSpMetadata',
       summary: "The company's SP metadata (entity ID, ACS URL, NameID format, WantAssertionsSigned)",
@@ -45,14 +51,14 @@ export const samlRoutes = new Hono<AppEnv>()
       errors: [404],
     }),
     async (c) => {
-      const xml = await spMetadataFor(c.get('deps'), c.req.param('companyId'));
+      const xml = await spMetadataFor(c.get('deps'), c.req.param('connectionId'));
       if (xml === null) return errorResponse(c, 404, { code: 'not_found', message: 'No such company.' });
       c.header('Content-Type', 'application/samlmetadata+xml; charset=utf-8');
       return c.body(xml);
     },
   )
   .post(
-    '/:companyId/acs',
+    '/:connectionId/acs',
     describe({
       operationId: 'samlAssertionConsumerService',
       summary: 'Assertion Consumer Service (HTTP-POST binding: SAMLResponse, optional RelayState)',
@@ -108,8 +114,8 @@ export const samlRoutes = new Hono<AppEnv>()
     bodyLimit({
       maxSize: ACS_BODY_LIMIT_BYTES,
       onError: async (c) => {
-        const companyName = await recordUnreadAcsPost(c.get('deps'), c.req.param('companyId') ?? '', 'too_large', `The body is over ${ACS_BODY_LIMIT_BYTES} bytes.`);
-        return c.html(<RefusalPage reason="too_large" companyName={companyName} email={null} />, 413);
+        const outcome = await refuseUnreadAcsPost(c.get('deps'), c.req.param('connectionId') ?? '', 'too_large', `The body is over ${ACS_BODY_LIMIT_BYTES} bytes.`);
+        return c.html(<Refusal outcome={outcome} />, 413);
       },
     }),
     async (c) => {
@@ -124,23 +130,21 @@ export const samlRoutes = new Hono<AppEnv>()
       }
       c.header('Cache-Control', 'no-store');
       if (typeof samlResponse !== 'string' || samlResponse === '') {
-        const companyName = await recordUnreadAcsPost(c.get('deps'), c.req.param('companyId'), 'malformed', 'The form has no SAMLResponse.');
-        return c.html(<RefusalPage reason="malformed" companyName={companyName} email={null} />, 400);
+        const outcome = await refuseUnreadAcsPost(c.get('deps'), c.req.param('connectionId'), 'malformed', 'The form has no SAMLResponse.');
+        return c.html(<Refusal outcome={outcome} />, 400);
       }
-      const outcome = await consumeSamlResponse(c.get('deps'), c.req.param('companyId'), {
+      const outcome = await consumeSamlResponse(c.get('deps'), c.req.param('connectionId'), {
         samlResponse,
         relayState: typeof relayState === 'string' ? relayState : null,
         browserBinding: presentedBrowserBinding(c),
       });
-      if (!outcome.ok) {
-        return c.html(<RefusalPage reason={outcome.reason} companyName={outcome.companyName} email={outcome.email} />, refusalStatus(outcome.reason));
-      }
-      await replaceBrowserSession(c, outcome.token, { companyId: c.req.param('companyId'), userId: outcome.userId });
+      if (!outcome.ok) return c.html(<Refusal outcome={outcome} />, refusalStatus(outcome.reason));
+      await replaceBrowserSession(c, outcome.token, { companyId: outcome.companyId, userId: outcome.userId });
       return c.redirect(outcome.redirectTo, 303);
     },
   )
   .get(
-    '/:companyId/login',
+    '/:connectionId/login',
     describe({
       operationId: 'startSpInitiatedLogin',
       summary: "SP-initiated sign-in for existing users: sends the browser to the IdP with an AuthnRequest, in the IdP's binding",
@@ -180,13 +184,15 @@ export const samlRoutes = new Hono<AppEnv>()
       const deps = c.get('deps');
       const relayPath = safeRelayPath(c.req.query('RelayState') ?? c.req.query('relayState') ?? null, deps.publicUrl);
       const binding = browserBindingFor(c);
-      const started = await startSpInitiatedLogin(deps, c.req.param('companyId'), relayPath, binding);
+      const started = await startSpInitiatedLogin(deps, c.req.param('connectionId'), relayPath, binding);
       c.header('Cache-Control', 'no-store');
       if (!started.ok && started.reason === 'rate_limited') {
         c.header('Retry-After', String(started.retryAfterSeconds));
         return c.html(<TooManySignInsPage retryAfterSeconds={started.retryAfterSeconds} />, 429);
       }
-      if (!started.ok) return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} email={null} />, 404);
+      if (!started.ok) {
+        return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} connectionName={started.connectionName} email={null} />, started.reason === 'connection_disabled' ? 403 : 404);
+      }
       setBrowserBindingCookie(c, binding);
       if (started.binding === 'redirect') return c.redirect(started.location, 302);
       const nonce = newNonce();
