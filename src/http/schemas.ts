@@ -160,6 +160,21 @@ const SamlCommon = {
       }),
     ),
   ),
+  spSigning: v.optional(
+    v.nullable(
+      v.pipe(
+        v.strictObject({
+          privateKeyPem: v.pipe(v.string(), v.maxLength(16 * 1024)),
+          certificatePem: v.pipe(v.string(), v.maxLength(16 * 1024)),
+        }),
+        v.description('The SP signing key pair (RSA): a new one replaces the current, whose certificate stays published until dropPreviousSpSigningCertificate'),
+      ),
+    ),
+  ),
+  dropPreviousSpSigningCertificate: v.optional(
+    v.pipe(v.boolean('dropPreviousSpSigningCertificate must be true or false'), v.description('End a signing-key rollover: stop publishing the previous SP signing certificate')),
+  ),
+  signAuthnRequests: v.optional(v.pipe(v.boolean('signAuthnRequests must be true or false'), v.description('Sign AuthnRequests with the SP signing key (RSA-SHA256)'))),
   // Per-connection options.
   clockSkewSeconds: v.optional(
     v.pipe(
@@ -250,6 +265,11 @@ export const SamlConnection = v.object({
   allowSha1: v.boolean(),
   attributeMapping: v.record(v.string(), v.string()),
   encryptionCertificate: v.nullable(v.string()),
+  signing: v.object({
+    signAuthnRequests: v.boolean(),
+    certificate: v.pipe(v.nullable(v.string()), v.description('The current SP signing certificate (PEM), published in the SP metadata')),
+    previousCertificate: v.pipe(v.nullable(v.string()), v.description('During a rollover: the previous one, still published')),
+  }),
   createdAt: isoDate,
   updatedAt: isoDate,
   setupNotes: v.array(v.string()),

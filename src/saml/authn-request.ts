@@ -17,6 +17,32 @@ export interface AuthnRequestInput {
   relayState?: string | undefined;
   nameIdFormat?: string | undefined;
   forceAuthn?: boolean | undefined;
+  /**
+   * Sign the request with the SP signing key (RSA-SHA256): on HTTP-Redirect the signature is over the
+   * query string (SAMLRequest, RelayState, SigAlg; bindings §3.4.4.1), on HTTP-POST an enveloped XML
+   * signature after the Issuer. samlify does both; the key is the connection's, unsealed by the caller.
+   */
+  sign?: { privateKeyPem: string; certificatePem: string } | undefined;
+}
+
+const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+
+/** The samlify SP and IdP a request is built with (the IdP entity is a placeholder: only its endpoint is used). */
+function samlifyPair(input: AuthnRequestInput, binding: string) {
+  const signed = input.sign !== undefined;
+  const sp = ServiceProvider({
+    entityID: input.sp.entityId,
+    assertionConsumerService: [{ Binding: POST, Location: input.sp.acsUrl }],
+    authnRequestsSigned: signed,
+    ...(input.sign ? { privateKey: input.sign.privateKeyPem, signingCert: input.sign.certificatePem, requestSignatureAlgorithm: RSA_SHA256 } : {}),
+  });
+  const idp = IdentityProvider({
+    entityID: 'urn:invalid:unused-idp-entity',
+    wantAuthnRequestsSigned: signed,
+    singleSignOnService: [{ Binding: binding, Location: input.idpSsoUrl }],
+    singleLogoutService: [{ Binding: binding, Location: input.idpSsoUrl }],
+  });
+  return { sp, idp };
 }
 
 function escapeXml(value: string): string {
@@ -45,22 +71,13 @@ export function buildAuthnRequestXml(input: AuthnRequestInput): string {
 }
 
 /**
- * SP-initiated login: the IdP URL carrying a deflated, unsigned AuthnRequest (HTTP-Redirect binding)
- * and the RelayState. samlify does the encoding and keeps any query string the IdP URL already has.
+ * SP-initiated login: the IdP URL carrying a deflated AuthnRequest (HTTP-Redirect binding), the
+ * RelayState, and SigAlg + Signature when signed. samlify does the encoding and keeps any query string
+ * the IdP URL already has.
  */
 export function buildAuthnRequestRedirect(input: AuthnRequestInput): string {
   const xml = buildAuthnRequestXml(input);
-  const sp = ServiceProvider({
-    entityID: input.sp.entityId,
-    assertionConsumerService: [{ Binding: POST, Location: input.sp.acsUrl }],
-    authnRequestsSigned: false,
-  });
-  const idp = IdentityProvider({
-    entityID: 'urn:invalid:unused-idp-entity',
-    wantAuthnRequestsSigned: false,
-    singleSignOnService: [{ Binding: REDIRECT, Location: input.idpSsoUrl }],
-    singleLogoutService: [{ Binding: REDIRECT, Location: input.idpSsoUrl }],
-  });
+  const { sp, idp } = samlifyPair(input, REDIRECT);
   const result = sp.createLoginRequest(idp, 'redirect', {
     ...(input.relayState !== undefined ? { relayState: input.relayState } : {}),
     customTagReplacement: () => ({ id: input.requestId, context: xml }),
@@ -76,12 +93,17 @@ export interface AuthnRequestPost {
   relayState?: string;
 }
 
-/** SP-initiated login for an IdP that takes the (unsigned) AuthnRequest only by HTTP-POST: the form's fields. */
+/** SP-initiated login for an IdP that takes the AuthnRequest only by HTTP-POST: the form's fields. */
 export function buildAuthnRequestPost(input: AuthnRequestInput): AuthnRequestPost {
   const xml = buildAuthnRequestXml(input);
+  let samlRequest = Buffer.from(xml, 'utf8').toString('base64');
+  if (input.sign) {
+    const { sp, idp } = samlifyPair(input, POST);
+    samlRequest = (sp.createLoginRequest(idp, 'post', { customTagReplacement: () => ({ id: input.requestId, context: xml }) }) as { context: string }).context;
+  }
   return {
     action: input.idpSsoUrl,
-    samlRequest: Buffer.from(xml, 'utf8').toString('base64'),
+    samlRequest,
     ...(input.relayState !== undefined ? { relayState: input.relayState } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * URLs), and the SP identity the ACS verifies against. `PUT|GET …/saml` and `/saml/<companyId>/...`
  * are aliases of the company's first connection.
  */
+import { createSign, createVerify } from 'node:crypto';
 import { safeRelayPath } from '../core/relay-state.js';
 import { newId, seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
@@ -63,6 +64,15 @@ export interface SamlConnectionInput extends ConnectionOptions {
   spEntityId?: string | null | undefined;
   acsUrl?: string | null | undefined;
   spEncryption?: { privateKeyPem: string; certificatePem: string } | null | undefined;
+  /**
+   * The SP signing key pair (signed AuthnRequests, Single Logout). A new pair replaces the current one,
+   * whose certificate stays published as the previous one until `dropPreviousSpSigningCertificate`
+   * (a rollover: the IdP trusts both while its admin loads the new one); null removes signing.
+   */
+  spSigning?: { privateKeyPem: string; certificatePem: string } | null | undefined;
+  dropPreviousSpSigningCertificate?: boolean | undefined;
+  /** Sign AuthnRequests with the SP signing key (needs one). */
+  signAuthnRequests?: boolean | undefined;
 }
 
 /** What a connection's SP URLs are built from: its id, or its company's id when it answers at the company-level URLs. */
@@ -238,16 +248,53 @@ function resolveIdp(input: IdpInput): {
   };
 }
 
-function checkKeyPair(pair: { privateKeyPem: string; certificatePem: string }) {
+function checkKeyPair(pair: { privateKeyPem: string; certificatePem: string }, field: 'spEncryption' | 'spSigning') {
   // The key must be usable for decryption; the certificate is what IdP admins upload.
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pair.privateKeyPem)) {
-    throw new InvalidInputError('invalid_private_key', 'spEncryption.privateKeyPem must be a PEM private key.');
+    throw new InvalidInputError('invalid_private_key', `${field}.privateKeyPem must be a PEM private key.`);
   }
   try {
     return { certificatePem: normalizeCertificatePem(pair.certificatePem), privateKeyPem: pair.privateKeyPem.trim() };
   } catch {
-    throw new InvalidInputError('invalid_certificate', 'spEncryption.certificatePem is not an X.509 certificate.');
+    throw new InvalidInputError('invalid_certificate', `${field}.certificatePem is not an X.509 certificate.`);
   }
+}
+
+/** A signing pair whose key does not sign for its certificate would make every IdP refuse our messages: refuse it now. */
+function checkSigningPair(pair: { privateKeyPem: string; certificatePem: string }) {
+  const checked = checkKeyPair(pair, 'spSigning');
+  const probe = 'saml-scim-bridge signing key check';
+  let matches: boolean;
+  try {
+    const signature = createSign('RSA-SHA256').update(probe).sign(checked.privateKeyPem);
+    matches = createVerify('RSA-SHA256').update(probe).verify(checked.certificatePem, signature);
+  } catch {
+    throw new InvalidInputError('invalid_private_key', 'spSigning.privateKeyPem is not an RSA private key that can sign.');
+  }
+  if (!matches) throw new InvalidInputError('key_pair_mismatch', 'spSigning.privateKeyPem is not the private key of spSigning.certificatePem.');
+  return checked;
+}
+
+/** The SP signing columns an input sets: a new pair moves the current certificate to "previous" (a rollover). */
+function signingColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput>, previous: SamlConnection | null): SamlConnectionPatch {
+  const patch: SamlConnectionPatch = {};
+  if (input.spSigning === null) {
+    Object.assign(patch, { spSigningCertificate: null, spSigningKeySealed: null, spSigningPreviousCertificate: null });
+  } else if (input.spSigning !== undefined) {
+    const pair = checkSigningPair(input.spSigning);
+    const current = previous?.spSigningCertificate ?? null;
+    patch.spSigningCertificate = pair.certificatePem;
+    patch.spSigningKeySealed = sealSigningKey(deps, pair.privateKeyPem);
+    patch.spSigningPreviousCertificate = current !== null && current !== pair.certificatePem ? current : (previous?.spSigningPreviousCertificate ?? null);
+  }
+  if (input.dropPreviousSpSigningCertificate) patch.spSigningPreviousCertificate = null;
+  if (input.signAuthnRequests !== undefined) patch.signAuthnRequests = input.signAuthnRequests;
+  const willSign = patch.signAuthnRequests ?? previous?.signAuthnRequests ?? false;
+  const willHaveKey = patch.spSigningCertificate !== undefined ? patch.spSigningCertificate !== null : Boolean(previous?.spSigningCertificate);
+  if (willSign && !willHaveKey) {
+    throw new InvalidInputError('signing_key_required', 'signAuthnRequests needs an SP signing key: send spSigning {privateKeyPem, certificatePem} too.');
+  }
+  return patch;
 }
 
 function requireName(name: string | undefined): string | undefined {
@@ -285,8 +332,8 @@ function sloColumns(slo: { url: string; binding: SsoBinding } | null): SamlConne
 }
 
 /** The columns an input sets, over the connection's current values (`previous`, null for a new one). */
-function connectionColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput>): SamlConnectionPatch {
-  const patch: SamlConnectionPatch = { ...optionColumns(input, deps.publicUrl) };
+function connectionColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput>, previous: SamlConnection | null): SamlConnectionPatch {
+  const patch: SamlConnectionPatch = { ...optionColumns(input, deps.publicUrl), ...signingColumns(deps, input, previous) };
   if (input.idp) {
     const idp = resolveIdp(input.idp);
     Object.assign(patch, { idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, ssoBinding: idp.ssoBinding, certificates: idp.certificates });
@@ -299,7 +346,7 @@ function connectionColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput
   if (input.spEntityId !== undefined) patch.spEntityIdOverride = input.spEntityId;
   if (input.acsUrl !== undefined) patch.acsUrlOverride = input.acsUrl ? requireHttpUrl(input.acsUrl, 'acsUrl') : null;
   if (input.spEncryption !== undefined) {
-    const encryption = input.spEncryption ? checkKeyPair(input.spEncryption) : null;
+    const encryption = input.spEncryption ? checkKeyPair(input.spEncryption, 'spEncryption') : null;
     patch.spEncryptionCertificate = encryption?.certificatePem ?? null;
     patch.spEncryptionKeySealed = encryption ? seal(encryption.privateKeyPem, deps.sessionSecret, SEAL_PURPOSE) : null;
   }
@@ -317,6 +364,10 @@ function auditData(row: SamlConnection) {
     certificateFingerprints: row.certificates.map((pem) => certificateInfo(pem).fingerprintSha256),
     allowSha1: row.allowSha1,
     encryption: row.spEncryptionCertificate !== null,
+    signingCertificateFingerprints: [row.spSigningCertificate, row.spSigningPreviousCertificate]
+      .filter((pem): pem is string => pem !== null)
+      .map((pem) => certificateInfo(pem).fingerprintSha256),
+    signAuthnRequests: row.signAuthnRequests,
     clockSkewSeconds: row.clockSkewSeconds,
     idpInitiatedAllowed: row.idpInitiatedAllowed,
     defaultLandingPath: row.defaultLandingPath,
@@ -340,7 +391,7 @@ export interface ConnectionPatchInput extends Partial<Omit<NewConnectionInput, '
 
 /** A new connection of the company (201), at its own URLs, or at the company-level ones when it is the company's first. */
 export async function createSamlConnection(deps: ServiceDeps, actor: Actor, companyId: string, input: NewConnectionInput): Promise<SamlConnection> {
-  const columns = connectionColumns(deps, input);
+  const columns = connectionColumns(deps, input, null);
   const name = requireName(input.name) ?? DEFAULT_CONNECTION_NAME;
   return deps.db.transaction(async (tx) => {
     const first = (await findCompanyConnection(tx, companyId)) === null;
@@ -387,7 +438,7 @@ export async function updateConnection(
         certificates: idp.certificates ?? previous.certificates,
       };
     }
-    const patch = connectionColumns(deps, merged);
+    const patch = connectionColumns(deps, merged, previous);
     const name = requireName(input.name);
     if (name !== undefined) patch.name = name;
     if (input.enabled !== undefined) patch.enabled = input.enabled;

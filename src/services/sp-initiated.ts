@@ -80,8 +80,14 @@ export async function startSpInitiatedLogin(
     await sweepSamlRequests(deps.db, now, SWEEP_MAX_ROWS);
     await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
   }
+  const sp = spIdentityFor(deps, connection);
+  const sign =
+    connection.signAuthnRequests && sp.signing
+      ? { certificatePem: sp.signing.certificatePem, privateKeyPem: typeof sp.signing.privateKeyPem === 'string' ? sp.signing.privateKeyPem : sp.signing.privateKeyPem() }
+      : undefined;
   const request = {
-    sp: spIdentityFor(deps, connection),
+    sp,
+    sign,
     idpSsoUrl: connection.ssoUrl,
     requestId,
     now,
