@@ -33,7 +33,7 @@
  */
 import type { NormalisedEmail } from './email.js';
 import { parseEmail, visibleAddress } from './email.js';
-import type { EmailProblem } from './email.js';
+import type { EmailParse, EmailProblem } from './email.js';
 import type { JitCheck, JitCheckName } from './jit-checks.js';
 import { JitCheckLog } from './jit-checks.js';
 import type { UserStatus } from './jit-domain.js';
@@ -81,8 +81,10 @@ export interface JitFacts {
 export interface JitInput {
   settings: JitSettings;
   flow: Flow;
-  /** The email from the verified assertion, as sent (it is normalised here). */
+  /** The email from the verified assertion, as sent (it is normalised here, unless `parsedEmail` is given). */
   email: string | null;
+  /** `parseEmail(email)` when the caller already made it (the ACS parses the email once per sign-in). */
+  parsedEmail?: EmailParse | undefined;
   facts: JitFacts;
 }
 
@@ -156,7 +158,7 @@ export function decideJit(input: JitInput): JitDecision {
   }
   log.passed('email_present', `The identity provider sent the email address "${visibleAddress(raw)}".`);
 
-  const parsed = parseEmail(raw);
+  const parsed = input.parsedEmail ?? parseEmail(raw);
   if (!parsed.ok) return refuse('email_valid', EMAIL_REFUSALS[parsed.problem], parsed.detail);
   email = parsed.email;
   log.passed('email_valid', `"${email.original}" normalises to ${email.normalised} (domain ${email.domain}).`);

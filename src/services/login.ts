@@ -8,8 +8,8 @@
  * (nothing signed by the connection's IdP yet) are counted on one audit row per company, reason and
  * hour, so garbage cannot bury the log; every attempt whose signature verified keeps a row of its own.
  */
-import { normaliseEmail } from '../core/email.js';
-import type { NormalisedEmail } from '../core/email.js';
+import { parseEmail } from '../core/email.js';
+import type { EmailParse } from '../core/email.js';
 import { decideJit } from '../core/jit.js';
 import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
@@ -69,8 +69,8 @@ interface Refusal {
 interface Verified {
   assertion: VerifiedAssertion;
   profile: SamlProfile;
-  /** The email, normalised once here for every later step (null when absent or unusable). */
-  identity: NormalisedEmail | null;
+  /** The email, parsed and normalised once here for every later step (null when absent). */
+  parsedEmail: EmailParse | null;
   flow: Flow;
 }
 
@@ -201,7 +201,7 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   const assertion = verified.assertion;
   const profile = extractProfile(assertion, mappingOf(connection));
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
-  const identity = profile.email ? normaliseEmail(profile.email) : null;
+  const parsedEmail = profile.email ? parseEmail(profile.email) : null;
   const context = { assertion, email: profile.email, flow, unauthenticated: false };
   if (!connection.enabled) {
     return refused({ ...context, reason: 'connection_disabled', detail: `The SAML connection "${connection.name}" (${connection.id}) is disabled.` });
@@ -209,7 +209,7 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   if (flow === 'idp_initiated' && !connection.idpInitiatedAllowed) {
     return refused({ ...context, reason: 'idp_initiated_disabled', detail: `The SAML connection "${connection.name}" accepts only responses to sign-ins this application started.` });
   }
-  return { ok: true, value: { assertion, profile, identity, flow } };
+  return { ok: true, value: { assertion, profile, parsedEmail, flow } };
 }
 
 /**
@@ -285,12 +285,13 @@ async function decideAndApply(
   now: Date,
 ): Promise<Step<SignedIn>> {
   const companyId = target.company.id;
-  const { assertion, profile, identity, flow } = verified;
+  const { assertion, profile, parsedEmail, flow } = verified;
+  const identity = parsedEmail?.ok ? parsedEmail.email : null;
   const context = { assertion, email: profile.email, flow, unauthenticated: false };
   const result = await deps.db.transaction(async (tx): Promise<SignedIn | { refused: Extract<JitDecision, { kind: 'refuse' }> } | null> => {
     if (identity) await lockDirectoryIdentities(tx, companyId, [identity.normalised]);
     const { settings, facts, existingUser } = await gatherJitContext(tx, companyId, profile.email, true, identity);
-    const decision = decideJit({ settings, flow, email: profile.email, facts });
+    const decision = decideJit({ settings, flow, email: profile.email, parsedEmail: parsedEmail ?? undefined, facts });
     if (decision.kind === 'refuse') return { refused: decision };
 
     let user: User;
