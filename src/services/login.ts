@@ -21,17 +21,17 @@ import type { AuditInput } from '../store/audit.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
 import type { Executor, Tx } from '../store/db.js';
 import { lockDirectoryIdentities } from '../store/directory.js';
-import { consumeSamlRequest, listCompanyConnections, purgeExpiredSamlState, rememberAssertion } from '../store/saml.js';
+import { consumeSamlRequest, listCompanyConnections, rememberAssertion } from '../store/saml.js';
 import type { SamlConnection } from '../store/saml.js';
 import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
 import type { User } from '../store/users.js';
-import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
 import { spIdentityFor } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';
+import { maybeSweepExpired } from './sweep.js';
 
 export type LoginRefusalReason = ReasonCode | 'unknown_company';
 
@@ -350,8 +350,7 @@ export async function consumeSamlResponse(deps: ServiceDeps, routeKey: string, i
   const applied = await decideAndApply(deps, at, verified.value, now);
   if (!applied.ok) return refuse(deps, target, applied.refusal, now);
 
-  const every = deps.purgeEvery ?? DEFAULT_PURGE_EVERY;
-  if (every > 0 && Math.floor(Math.random() * every) === 0) await purgeExpiredSamlState(deps.db, now);
+  await maybeSweepExpired(deps, now);
   const landing = safeRelayPath(claimed.value.relayState, deps.publicUrl) ?? (verified.value.flow === 'idp_initiated' ? connection.defaultLandingPath : null);
   return {
     ok: true,

@@ -7,19 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../crypto.js';
 import { buildAuthnRequestPost, buildAuthnRequestRedirect, buildSpMetadata } from '../saml/index.js';
 import type { AuthnRequestPost } from '../saml/index.js';
-import { countHit, sweepRateLimits } from '../store/rate-limits.js';
-import { insertSamlRequest, sweepSamlRequests } from '../store/saml.js';
-import { DEFAULT_PURGE_EVERY } from './deps.js';
+import { countHit } from '../store/rate-limits.js';
+import { insertSamlRequest } from '../store/saml.js';
 import type { ServiceDeps } from './deps.js';
 import { companySpUrls, spIdentityFor } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
+import { maybeSweepExpired } from './sweep.js';
 
 export const AUTHN_REQUEST_LIFETIME_MS = 10 * 60 * 1000;
 /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE when unset: AuthnRequests one company may store per minute. */
 export const DEFAULT_SAML_LOGIN_RATE_LIMIT_PER_MINUTE = 300;
 const RATE_WINDOW_MS = 60_000;
-/** Expired AuthnRequests and rate counters deleted by one sweep (see ServiceDeps.purgeEvery). */
-const SWEEP_MAX_ROWS = 500;
 
 export type SpLoginStart =
   | { ok: true; binding: 'redirect'; location: string }
@@ -75,11 +73,7 @@ export async function startSpInitiatedLogin(
     browserBinding: hashSecret(browserBinding),
     expiresAt: new Date(now.getTime() + AUTHN_REQUEST_LIFETIME_MS),
   });
-  const every = deps.purgeEvery ?? DEFAULT_PURGE_EVERY;
-  if (every > 0 && Math.floor(Math.random() * every) === 0) {
-    await sweepSamlRequests(deps.db, now, SWEEP_MAX_ROWS);
-    await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
-  }
+  await maybeSweepExpired(deps, now);
   const sp = spIdentityFor(deps, connection);
   const sign =
     connection.signAuthnRequests && sp.signing

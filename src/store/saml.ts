@@ -156,20 +156,6 @@ export async function consumeSamlRequest(
   return row ?? null;
 }
 
-/** Deletes up to `max` AuthnRequests past their lifetime, of any company (a bounded sweep, cheap enough to run often). */
-export async function sweepSamlRequests(db: Executor, now: Date, max: number): Promise<number> {
-  const expired = db
-    .select({ companyId: samlRequests.companyId, id: samlRequests.id })
-    .from(samlRequests)
-    .where(lt(samlRequests.expiresAt, now))
-    .limit(max);
-  const rows = await db
-    .delete(samlRequests)
-    .where(inArray(sql`(${samlRequests.companyId}, ${samlRequests.id})`, expired))
-    .returning({ id: samlRequests.id });
-  return rows.length;
-}
-
 /**
  * Records an accepted assertion ID; false when it was seen before (a replay), on any instance:
  * the primary key decides, not process memory.
@@ -187,18 +173,31 @@ export async function rememberAssertion(
 }
 
 /**
- * Deletes replay-cache entries, AuthnRequests and sessions that can no longer matter; all companies,
- * or one when `companyId` is given.
+ * Deletes replay-cache entries, AuthnRequests and sessions that can no longer matter: up to `max` rows
+ * of each (a bounded sweep, cheap enough to run as sign-ins go by), of every company or of one.
  */
 export async function purgeExpiredSamlState(
   db: Executor,
   now: Date,
-  companyId?: string,
+  options: { max: number; companyId?: string | undefined },
 ): Promise<{ assertions: number; requests: number; sessions: number }> {
-  const scoped = <T extends { companyId: AnyColumn; expiresAt: AnyColumn }>(table: T) =>
-    companyId === undefined ? lt(table.expiresAt, now) : and(lt(table.expiresAt, now), eq(table.companyId, companyId));
-  const assertions = await db.delete(samlReplayCache).where(scoped(samlReplayCache)).returning({ id: samlReplayCache.assertionId });
-  const requests = await db.delete(samlRequests).where(scoped(samlRequests)).returning({ id: samlRequests.id });
-  const ended = await db.delete(sessions).where(scoped(sessions)).returning({ id: sessions.id });
+  const expired = <T extends { companyId: AnyColumn; expiresAt: AnyColumn }>(table: T) =>
+    options.companyId === undefined ? lt(table.expiresAt, now) : and(lt(table.expiresAt, now), eq(table.companyId, options.companyId));
+  const replayKeys = db
+    .select({ companyId: samlReplayCache.companyId, assertionId: samlReplayCache.assertionId })
+    .from(samlReplayCache)
+    .where(expired(samlReplayCache))
+    .limit(options.max);
+  const assertions = await db
+    .delete(samlReplayCache)
+    .where(inArray(sql`(${samlReplayCache.companyId}, ${samlReplayCache.assertionId})`, replayKeys))
+    .returning({ id: samlReplayCache.assertionId });
+  const requestKeys = db.select({ companyId: samlRequests.companyId, id: samlRequests.id }).from(samlRequests).where(expired(samlRequests)).limit(options.max);
+  const requests = await db
+    .delete(samlRequests)
+    .where(inArray(sql`(${samlRequests.companyId}, ${samlRequests.id})`, requestKeys))
+    .returning({ id: samlRequests.id });
+  const sessionIds = db.select({ id: sessions.id }).from(sessions).where(expired(sessions)).limit(options.max);
+  const ended = await db.delete(sessions).where(inArray(sessions.id, sessionIds)).returning({ id: sessions.id });
   return { assertions: assertions.length, requests: requests.length, sessions: ended.length };
 }

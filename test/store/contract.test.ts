@@ -209,13 +209,25 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     expect(await rememberAssertion(handle.db, { ...entry, connectionId: newId('saml') })).toBe(false);
     expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(true);
     // Not yet expired: a purge keeps it, so it is still a replay.
-    await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000), a.id);
+    await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 30_000), { max: 1000, companyId: a.id });
     expect(await rememberAssertion(handle.db, entry)).toBe(false);
-    const purged = await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 61_000), a.id);
+    const purged = await purgeExpiredSamlState(handle.db, new Date(t0.getTime() + 61_000), { max: 1000, companyId: a.id });
     expect(purged.assertions).toBe(1);
     // Company b's entry was out of scope and is still a replay.
     expect(await rememberAssertion(handle.db, { ...entry, companyId: b.id })).toBe(false);
     expect(await rememberAssertion(handle.db, entry)).toBe(true);
+  });
+
+  it('purges in bounded sweeps: at most `max` rows of each kind per call', async () => {
+    const a = await company();
+    const t0 = new Date('2031-01-01T00:00:00Z');
+    for (let i = 0; i < 3; i++) {
+      await rememberAssertion(handle.db, { companyId: a.id, connectionId: newId('saml'), assertionId: `_b${i}${newId('req')}`, expiresAt: t0 });
+    }
+    const later = new Date(t0.getTime() + 1000);
+    expect((await purgeExpiredSamlState(handle.db, later, { max: 2, companyId: a.id })).assertions).toBe(2);
+    expect((await purgeExpiredSamlState(handle.db, later, { max: 2, companyId: a.id })).assertions).toBe(1);
+    expect((await purgeExpiredSamlState(handle.db, later, { max: 2, companyId: a.id })).assertions).toBe(0);
   });
 
   it('consumes an AuthnRequest once, only for its company and connection, of its kind, and before it expires', async () => {
@@ -304,7 +316,7 @@ describe.each(availableBackends)('store contract on %s', (backend) => {
     const u = await user(a.id, `purge-${newId('req')}@a.example`, { status: 'active', confirmedAt: now, confirmedVia: 'invitation' });
     const old = await insertSession(handle.db, { id: newId('ses'), tokenHash: newId('ses'), companyId: a.id, userId: u.id, expiresAt: new Date(now.getTime() - 1000) });
     const live = await insertSession(handle.db, { id: newId('ses'), tokenHash: newId('ses'), companyId: a.id, userId: u.id, expiresAt: new Date(now.getTime() + 60_000) });
-    const purged = await purgeExpiredSamlState(handle.db, now, a.id);
+    const purged = await purgeExpiredSamlState(handle.db, now, { max: 1000, companyId: a.id });
     expect(purged.sessions).toBe(1);
     const left = await handle.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, u.id));
     expect(left.map((r) => r.id)).toEqual([live.id]);
