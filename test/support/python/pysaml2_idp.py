@@ -1,0 +1,129 @@
+"""A pysaml2 identity provider for the bridge's interoperability tests.
+
+Reads one JSON request on stdin and writes one JSON answer on stdout; no network. The IdP's key pair,
+entity ID and SSO URL come with every request (the script keeps no state). Actions:
+  metadata     -> {"metadata": IdP metadata with only an HTTP-POST SingleSignOnService}
+  respond      -> parses the SP's AuthnRequest (pysaml2 checks it against the SP metadata), answers it:
+                  {"request": {...what pysaml2 read...}, "samlResponse": base64}
+  unsolicited  -> {"samlResponse": base64}, an IdP-initiated response for the SP of the metadata
+A failure is {"error": "..."} with exit status 1.
+"""
+import base64
+import json
+import os
+import sys
+import tempfile
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.config import IdPConfig
+from saml2.metadata import create_metadata_string
+from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+XMLSEC = "/usr/bin/xmlsec1"
+
+
+def idp_config(req, workdir):
+    key_file = os.path.join(workdir, "idp.key")
+    cert_file = os.path.join(workdir, "idp.crt")
+    with open(key_file, "w") as f:
+        f.write(req["privateKeyPem"])
+    with open(cert_file, "w") as f:
+        f.write(req["certificatePem"])
+    conf = {
+        "entityid": req["entityId"],
+        "service": {
+            "idp": {
+                # Only HTTP-POST: the SP must post its AuthnRequest (no HTTP-Redirect endpoint).
+                "endpoints": {"single_sign_on_service": [(req["ssoUrl"], BINDING_HTTP_POST)]},
+                "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
+                "policy": {"default": {"lifetime": {"minutes": 5}, "name_form": NAME_FORMAT_URI}},
+                "want_authn_requests_signed": False,
+            }
+        },
+        "key_file": key_file,
+        "cert_file": cert_file,
+        "xmlsec_binary": XMLSEC,
+        "crypto_backend": "xmlsec1",
+        "metadata": {"inline": [req["spMetadata"]]} if req.get("spMetadata") else {},
+    }
+    config = IdPConfig()
+    config.load(conf)
+    return config
+
+
+def response_for(server, req, in_response_to, destination, sp_entity_id):
+    email = req["nameId"]
+    sign = req.get("sign", "assertion")
+    response = server.create_authn_response(
+        identity={name: values for name, values in req.get("attributes", {}).items()},
+        in_response_to=in_response_to,
+        destination=destination,
+        sp_entity_id=sp_entity_id,
+        userid=email,
+        name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=email),
+        authn={"class_ref": PASSWORD},
+        sign_assertion=sign in ("assertion", "both"),
+        sign_response=sign in ("response", "both"),
+        # pysaml2 signs with RSA-SHA1 unless told otherwise; "sha1" keeps that default.
+        **({} if req.get("algorithm") == "sha1" else {"sign_alg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256}),
+    )
+    return base64.b64encode(str(response).encode("utf-8")).decode("ascii")
+
+
+def respond(server, req):
+    binding = BINDING_HTTP_POST if req["binding"] == "post" else BINDING_HTTP_REDIRECT
+    parsed = server.parse_authn_request(req["samlRequest"], binding)
+    if parsed is None:
+        raise ValueError("pysaml2 could not read the AuthnRequest")
+    message = parsed.message
+    # Where to answer, as pysaml2 decides it: the request's ACS URL, which must be one of the SP metadata's.
+    args = server.response_args(message, [BINDING_HTTP_POST])
+    policy = message.name_id_policy
+    request = {
+        "id": message.id,
+        "issuer": message.issuer.text if message.issuer is not None else None,
+        "destination": message.destination,
+        "acsUrl": message.assertion_consumer_service_url,
+        "protocolBinding": message.protocol_binding,
+        "nameIdFormat": policy.format if policy is not None else None,
+        "answerTo": args["destination"],
+        "answerBinding": args["binding"],
+    }
+    sp_entity_id = args["sp_entity_id"]
+    saml_response = response_for(server, req, args["in_response_to"], args["destination"], sp_entity_id)
+    return {"request": request, "samlResponse": saml_response}
+
+
+def unsolicited(server, req):
+    sp_entity_id = req["spEntityId"]
+    acs = server.metadata.assertion_consumer_service(sp_entity_id, BINDING_HTTP_POST)
+    if not acs:
+        raise ValueError("the SP metadata has no HTTP-POST AssertionConsumerService")
+    return {"samlResponse": response_for(server, req, None, acs[0]["location"], sp_entity_id)}
+
+
+def main():
+    req = json.load(sys.stdin)
+    with tempfile.TemporaryDirectory() as workdir:
+        config = idp_config(req, workdir)
+        action = req["action"]
+        if action == "metadata":
+            answer = {"metadata": create_metadata_string(None, config=config, sign=False).decode("utf-8")}
+        elif action == "respond":
+            answer = respond(Server(config=config), req)
+        elif action == "unsolicited":
+            answer = unsolicited(Server(config=config), req)
+        else:
+            raise ValueError("unknown action " + repr(action))
+    json.dump(answer, sys.stdout)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:  # the test prints the reason; no traceback parsing
+        json.dump({"error": "%s: %s" % (type(error).__name__, error)}, sys.stdout)
+        sys.exit(1)
