@@ -20,16 +20,33 @@ export interface InteropConnection {
   spMetadata: string;
 }
 
+/**
+ * A first connection (manual, another IdP entity) so that the next one is not the company-level alias:
+ * its SP URLs are /saml/<connectionId>/..., what the tests exercise.
+ */
+export async function occupyCompanyUrls(app: TestApp, company: TestCompany, certificatePem: string): Promise<void> {
+  const res = await call(app, 'PUT', `/api/companies/${company.id}/saml`, {
+    token: company.key,
+    body: { idpEntityId: 'https://idp.test/first-connection', ssoUrl: 'https://idp.test/first-connection/sso', certificates: [certificatePem] },
+  });
+  expect(res.status, res.text).toBe(200);
+}
+
+/** Our SP metadata of a connection, as the IdP fetches it. */
+export async function spMetadataOf(app: TestApp, connectionId: string): Promise<string> {
+  const metadata = await app.request(`/saml/${connectionId}/metadata`);
+  expect(metadata.status).toBe(200);
+  return metadata.text();
+}
+
 /** POST …/saml-connections with the IdP's metadata, then our SP metadata for the IdP. */
 export async function connectionFromMetadata(app: TestApp, company: TestCompany, name: string, metadataXml: string): Promise<InteropConnection> {
   const created = await call(app, 'POST', `/api/companies/${company.id}/saml-connections`, { token: company.key, body: { name, metadataXml } });
   expect(created.status, created.text).toBe(201);
   const connection = created.json;
-  const metadata = await app.request(`/saml/${connection.id}/metadata`);
-  expect(metadata.status).toBe(200);
   const acsKey = /\/saml\/([^/]+)\/acs$/.exec(new URL(connection.acsUrl).pathname)?.[1];
   if (!acsKey) throw new Error(`unexpected ACS URL ${connection.acsUrl}`);
-  return { id: connection.id, spEntityId: connection.spEntityId, acsUrl: connection.acsUrl, acsKey, idp: connection.idp, spMetadata: await metadata.text() };
+  return { id: connection.id, spEntityId: connection.spEntityId, acsUrl: connection.acsUrl, acsKey, idp: connection.idp, spMetadata: await spMetadataOf(app, connection.id) };
 }
 
 export interface LoginStart {

@@ -47,6 +47,11 @@ export interface PythonResponseOptions {
   sign?: 'assertion' | 'response';
   /** Default sha256; pysaml2's own default is sha1. */
   algorithm?: 'sha256' | 'sha1';
+  /**
+   * Encrypt the signed assertion to the encryption certificate of our SP metadata, with this cipher
+   * (key transport RSA-OAEP). pysaml2 by itself knows only 3DES: AES is supplied by its script.
+   */
+  encrypt?: 'aes256-cbc' | 'tripledes-cbc';
 }
 
 export type IncomingAuthnRequest =
@@ -95,6 +100,7 @@ export function createPythonIdp(library: PythonIdpLibrary, options: { entityId?:
     attributes: o.attributes ?? {},
     sign: o.sign ?? 'assertion',
     algorithm: o.algorithm ?? 'sha256',
+    encrypt: o.encrypt ?? null,
   });
   return {
     library,

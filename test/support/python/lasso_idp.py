@@ -8,6 +8,9 @@ which Lasso then loads as its identity. Actions:
   respond      -> Lasso reads the SP's AuthnRequest (checked against the SP metadata) and answers it:
                   {"request": {...what Lasso read...}, "samlResponse": base64}
   unsolicited  -> {"samlResponse": base64}, an IdP-initiated response for the SP of the metadata
+Responses: "sign" is "assertion" (default) or "response" (Lasso then signs both, as our metadata
+asks for signed assertions); "encrypt" ("aes256-cbc" or "tripledes-cbc") encrypts the signed assertion
+(key transport RSA-OAEP).
 A failure is {"error": "..."} with exit status 1.
 """
 import json
@@ -47,6 +50,13 @@ def server_for(req):
     server = lasso.Server.newFromBuffers(metadata(req), req["privateKeyPem"], None, req["certificatePem"])
     server.signatureMethod = lasso.SIGNATURE_METHOD_RSA_SHA1 if req.get("algorithm") == "sha1" else lasso.SIGNATURE_METHOD_RSA_SHA256
     server.addProviderFromBuffer(lasso.PROVIDER_ROLE_SP, req["spMetadata"])
+    if req.get("encrypt"):
+        # To the encryption certificate of the SP metadata, with the content cipher asked for.
+        cipher = {"aes256-cbc": lasso.ENCRYPTION_SYM_KEY_TYPE_AES_256, "tripledes-cbc": lasso.ENCRYPTION_SYM_KEY_TYPE_3DES}[req["encrypt"]]
+        for provider in server.providers.values():
+            provider.setEncryptionMode(lasso.ENCRYPTION_MODE_ASSERTION)
+            provider.setEncryptionSymKeyType(cipher)
+            provider.setKeyEncryptionMethod(lasso.KEY_ENCRYPTION_METHOD_OAEP)
     return server
 
 
