@@ -60,12 +60,13 @@ describe.skipIf(!pythonLibraryAvailable('pysaml2'))('pysaml2 as the IdP', () => 
     expect(connection.spMetadata).toContain(`entityID="${connection.spEntityId}"`);
   });
 
-  it('SP-initiated: the login page posts an AuthnRequest pysaml2 accepts, and its assertion-signed answer signs the person in', async () => {
+  it('SP-initiated: the login page posts an AuthnRequest pysaml2 accepts (and the SAML XSDs it ships accept it and our metadata), and its assertion-signed answer signs the person in', async () => {
     const start = await startLogin(app, connection.id);
     expect(start.status).toBe(200);
     expect(start.target).toBe(idp.ssoUrl);
     const answer = idp.respond(start.incoming, { spMetadata: connection.spMetadata, nameId: email, attributes: { mail: [email] } });
-    // What pysaml2 read, after checking Destination against its endpoint and the ACS URL against our metadata.
+    // What pysaml2 read, after checking Destination against its endpoint, the ACS URL against our metadata, and both
+    // against the protocol and metadata schemas (the script's own step: pysaml2 checks only signed messages).
     expect(answer.request).toMatchObject({
       id: start.requestId,
       issuer: connection.spEntityId,

@@ -3,12 +3,14 @@
 Reads one JSON request on stdin and writes one JSON answer on stdout; no network. The IdP's key pair,
 entity ID and SSO URL come with every request (the script keeps no state). Actions:
   metadata     -> {"metadata": IdP metadata with only an HTTP-POST SingleSignOnService}
-  respond      -> parses the SP's AuthnRequest (pysaml2 checks it against the SP metadata), answers it:
+  respond      -> parses the SP's AuthnRequest (pysaml2 checks it against the SP metadata, and here it
+                  must also pass the SAML protocol XSD pysaml2 ships), answers it:
                   {"request": {...what pysaml2 read...}, "samlResponse": base64}
   unsolicited  -> {"samlResponse": base64}, an IdP-initiated response for the SP of the metadata
 Responses: "sign" is "assertion" (default), "response" or "both"; "algorithm" "sha1" keeps pysaml2's
 own default (RSA-SHA1) instead of RSA-SHA256; "encrypt" ("tripledes-cbc", pysaml2's only choice, or
 "aes256-cbc") encrypts the signed assertion.
+The SP metadata given must pass the SAML metadata XSD pysaml2 ships.
 A failure is {"error": "..."} with exit status 1.
 """
 import base64
@@ -25,6 +27,7 @@ from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_EMAILADDRESS, NameID
 from saml2.server import Server
+from saml2.xml.schema import schema_saml_metadata, schema_saml_protocol
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 XMLENC = "http://www.w3.org/2001/04/xmlenc#"
@@ -34,6 +37,9 @@ PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 
 
 def idp_config(req, workdir):
+    if req.get("spMetadata"):
+        # pysaml2 checks only signed messages against the schema: our metadata is not, so check it here.
+        schema_saml_metadata.validate(req["spMetadata"])
     key_file = os.path.join(workdir, "idp.key")
     cert_file = os.path.join(workdir, "idp.crt")
     with open(key_file, "w") as f:
@@ -101,6 +107,8 @@ def respond(server, req):
     parsed = server.parse_authn_request(req["samlRequest"], binding)
     if parsed is None:
         raise ValueError("pysaml2 could not read the AuthnRequest")
+    # Unsigned, so pysaml2 skipped its schema check: run it on the XML it read (inflated for Redirect).
+    schema_saml_protocol.validate(parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else parsed.xmlstr)
     message = parsed.message
     # Where to answer, as pysaml2 decides it: the request's ACS URL, which must be one of the SP metadata's.
     args = server.response_args(message, [BINDING_HTTP_POST])
