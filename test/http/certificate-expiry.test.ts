@@ -6,8 +6,10 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { warnExpiringCertificates } from '../../src/services/certificate-warnings.js';
+import type { ServiceDeps } from '../../src/services/deps.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { call, makeApp, setupCompany } from '../support/app.js';
+import { call, makeApp, setupCompany, testConfig } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
 import { configureSaml, confirmedUser, idpInitiated, postAcs } from '../support/saml.js';
@@ -26,6 +28,8 @@ afterAll(async () => {
 /** Valid for 30 days from now, and one valid for ten years. */
 const shortLived = generateKeyPair('short-lived', { days: 30 });
 const longLived = generateKeyPair('long-lived');
+/** Twenty years: still far from expiry when the clock is pinned near a ten-year certificate's notAfter. */
+const successor = generateKeyPair('successor', { days: 7300 });
 const notAfterOf = (keys: KeyPair) => new Date(new X509Certificate(keys.certificatePem).validTo);
 const fingerprintOf = (keys: KeyPair) => new X509Certificate(keys.certificatePem).fingerprint256;
 
@@ -127,5 +131,114 @@ describe('rollover', () => {
     await confirmedUser(app, company, 'renewed@expiring.test');
     const res = await postAcs(app, company.id, idpInitiated(idp, company.id, 'renewed@expiring.test', at));
     expect(res.status, res.html).toBe(303);
+  });
+});
+
+/** What the scheduler will pass: the app's own database and clock. */
+const depsAt = (db: DatabaseHandle, now: Date): ServiceDeps => ({ db: db.db, publicUrl: testConfig.publicUrl, now: () => now, sessionSecret: testConfig.sessionSecret });
+
+const WARNING_ACTIONS = ['saml_connection.certificate_expiring', 'saml_connection.certificate_expired'] as const;
+
+/** The company's certificate warnings, oldest first, as [action, threshold, daysLeft, fingerprint]. */
+async function warningEvents(app: TestApp, company: TestCompany) {
+  const all = (await Promise.all(WARNING_ACTIONS.map(async (action) => (await events(app, company, action)).map((e) => ({ action, ...e })))))
+    .flat()
+    .reverse();
+  return all
+    .sort((a, b) => b.data.threshold - a.data.threshold)
+    .map((e) => [e.action, e.data.threshold, e.data.daysLeft, e.data.fingerprint]);
+}
+
+describe('expiry warnings (warnExpiringCertificates)', () => {
+  it('at 61, 59, 29, 6 and 0 days before notAfter: one event per threshold, once, with two runs at once each time; the API shows each step', async () => {
+    const keys = generateKeyPair('warned');
+    const notAfter = notAfterOf(keys);
+    const fingerprint = fingerprintOf(keys);
+    const { app, company, clock } = await arrange(new Date(notAfter.getTime() - 61 * DAY), keys, [keys]);
+    const steps: [number, string | null, [string, number, number][]][] = [
+      [61, null, []],
+      [59, 'expiring_60', [['saml_connection.certificate_expiring', 60, 59]]],
+      [29, 'expiring_30', [['saml_connection.certificate_expiring', 30, 29]]],
+      [6, 'expiring_7', [['saml_connection.certificate_expiring', 7, 6]]],
+      [0, 'expired', [['saml_connection.certificate_expired', 0, 0]]],
+    ];
+    const expected: unknown[] = [];
+    for (const [days, warning, added] of steps) {
+      clock.now = new Date(notAfter.getTime() - days * DAY);
+      const deps = depsAt(handle, clock.now);
+      // Two instances at once, then a third later: still one event per threshold.
+      const runs = await Promise.all([1, 2].map(() => warnExpiringCertificates(deps, clock.now, { companyId: company.id })));
+      const again = await warnExpiringCertificates(deps, clock.now, { companyId: company.id });
+      expect(runs.reduce((n, r) => n + r.recorded, 0) + again.recorded, `at ${days} days`).toBe(added.length);
+      expected.push(...added.map((e) => [...e, fingerprint]));
+      expect(await warningEvents(app, company), `at ${days} days`).toEqual(expected);
+
+      const shown = await call(app, 'GET', `/api/companies/${company.id}/saml`, { token: company.key });
+      expect(shown.json.idp.certificates[0], `at ${days} days`).toMatchObject({ fingerprintSha256: fingerprint, daysLeft: days, warning, expired: days === 0 });
+      expect(shown.json.warnings.map((w: { code: string; fingerprint: string }) => [w.code, w.fingerprint]), `at ${days} days`).toEqual(
+        warning === null ? [] : [[days === 0 ? 'certificate_expired' : 'certificate_expiring', fingerprint]],
+      );
+    }
+    const [expired] = await events(app, company, 'saml_connection.certificate_expired');
+    expect(expired!.target).toMatchObject({ type: 'saml_connection', id: (await call(app, 'GET', `/api/companies/${company.id}/saml`, { token: company.key })).json.id });
+    expect(expired!.data).toMatchObject({ subject: 'CN=warned', notAfter: notAfter.toISOString() });
+  });
+
+  it('a certificate first seen 6 days before expiry gets the 7-day warning only, then the expired one; a new certificate is warned on its own', async () => {
+    const keys = generateKeyPair('late');
+    const notAfter = notAfterOf(keys);
+    const { app, company, clock } = await arrange(new Date(notAfter.getTime() - 6 * DAY), keys, [keys]);
+    await warnExpiringCertificates(depsAt(handle, clock.now), clock.now, { companyId: company.id });
+    expect(await warningEvents(app, company)).toEqual([['saml_connection.certificate_expiring', 7, 6, fingerprintOf(keys)]]);
+
+    // Rollover: the new certificate is added beside the old one; with years left, it has no warning.
+    const conn = (await call(app, 'GET', `/api/companies/${company.id}/saml`, { token: company.key })).json;
+    const patched = await call(app, 'PATCH', `/api/companies/${company.id}/saml-connections/${conn.id}`, {
+      token: company.key,
+      body: { certificates: [keys.certificatePem, successor.certificatePem] },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    clock.now = new Date(notAfter.getTime() + DAY);
+    await warnExpiringCertificates(depsAt(handle, clock.now), clock.now, { companyId: company.id });
+    await warnExpiringCertificates(depsAt(handle, clock.now), clock.now, { companyId: company.id });
+    expect(await warningEvents(app, company)).toEqual([
+      ['saml_connection.certificate_expiring', 7, 6, fingerprintOf(keys)],
+      ['saml_connection.certificate_expired', 0, -1, fingerprintOf(keys)],
+    ]);
+    const listed = await call(app, 'GET', `/api/companies/${company.id}/saml-connections`, { token: company.key });
+    expect(listed.json.connections[0].idp.certificates.map((c: { warning: string | null }) => c.warning)).toEqual(['expired', null]);
+    expect(listed.json.connections[0].warnings).toHaveLength(1);
+    expect(listed.json.connections[0].warnings[0].message).toMatch(/expired on .*refused \(certificate_expired\)/);
+  });
+
+  it('walks every connection of every company in bounded batches (a database of its own, so nothing else is touched)', async () => {
+    const own = await openTestDatabase('pglite');
+    try {
+      const keys = generateKeyPair('batched');
+      const at = new Date(notAfterOf(keys).getTime() - 20 * DAY);
+      const app = makeApp(own, { now: () => at });
+      const companies: TestCompany[] = [];
+      for (let i = 0; i < 3; i++) {
+        const company = await setupCompany(app, `Batch ${i}`);
+        companies.push(company);
+        for (let j = 0; j < 2; j++) {
+          const res = await call(app, 'POST', `/api/companies/${company.id}/saml-connections`, {
+            token: company.key,
+            body: { name: `IdP ${j}`, idpEntityId: `https://idp${j}.batch.test`, ssoUrl: 'https://idp.batch.test/sso', certificates: [keys.certificatePem, successor.certificatePem] },
+          });
+          expect(res.status, res.text).toBe(201);
+        }
+      }
+      const report = await warnExpiringCertificates(depsAt(own, at), at, { batchSize: 4 });
+      expect(report).toEqual({ connections: 6, recorded: 6 });
+      for (const company of companies) {
+        const warned = await events(app, company, 'saml_connection.certificate_expiring');
+        expect(warned.map((e) => e.data.connection.name).sort()).toEqual(['IdP 0', 'IdP 1']);
+        expect(warned.every((e) => e.data.threshold === 30 && e.data.daysLeft === 20)).toBe(true);
+      }
+      expect(await warnExpiringCertificates(depsAt(own, at), at, { batchSize: 1 })).toEqual({ connections: 6, recorded: 0 });
+    } finally {
+      await own.close();
+    }
   });
 });
