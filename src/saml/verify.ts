@@ -206,6 +206,8 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
     assertion = opened.assertion;
   }
   if (isFailure(assertion)) return assertion;
+  // Only once every signature present has verified: the refusal is authenticated (the IdP's key
+  // signed it), and the uniform refusals of unauthenticated ciphertext above are untouched.
   const expired = expiredSigner(certificates, [
     ['Response', responseSig],
     ['Assertion', assertionSig],
