@@ -236,7 +236,17 @@ export const SamlCertificate = v.object({
   subject: v.string(),
   notBefore: isoDate,
   notAfter: isoDate,
-  expired: v.boolean(),
+  expired: v.pipe(v.boolean(), v.description('notAfter has passed: a response signed only with it is refused certificate_expired, unless allowExpiredCertificates')),
+  daysLeft: v.pipe(v.number(), v.description('Whole days until notAfter, rounded down: 0 on its last day, negative once expired')),
+  warning: v.pipe(
+    v.nullable(v.picklist(['expiring_60', 'expiring_30', 'expiring_7', 'expired'])),
+    v.description('The expiry step reached: within 60, 30 or 7 days of notAfter, or expired; null with more than 60 days left'),
+  ),
+});
+export const SamlConnectionWarning = v.object({
+  code: v.picklist(['certificate_expiring', 'certificate_expired']),
+  message: v.pipe(v.string(), v.description('What is wrong and what to do, in plain words')),
+  fingerprint: v.pipe(v.string(), v.description('The SHA-256 fingerprint of the certificate concerned (as in idp.certificates)')),
 });
 export const SamlConnection = v.object({
   id: v.pipe(v.string(), v.description('The connection id (saml_...)')),
@@ -270,6 +280,7 @@ export const SamlConnection = v.object({
     certificate: v.pipe(v.nullable(v.string()), v.description('The current SP signing certificate (PEM), published in the SP metadata')),
     previousCertificate: v.pipe(v.nullable(v.string()), v.description('During a rollover: the previous one, still published')),
   }),
+  warnings: v.pipe(v.array(SamlConnectionWarning), v.description('What needs the admin: an IdP signing certificate within 60 days of expiry, or expired')),
   createdAt: isoDate,
   updatedAt: isoDate,
   setupNotes: v.array(v.string()),

@@ -9,6 +9,8 @@ export interface TrustedCertificate {
   index: number;
   pem: string;
   body: string;
+  /** Past its notAfter at the verifier's `now`: tried after every unexpired one. */
+  expired: boolean;
 }
 
 export interface VerifiedSignature {
@@ -86,7 +88,11 @@ function checkSignedInfo(signature: Element, signedElement: Element, allowSha1: 
   return { usedSha1 };
 }
 
-/** KeyInfo never decides trust; a configured certificate it names is merely tried first. */
+/**
+ * Unexpired certificates first (a renewed certificate may share its key with the expired one, and
+ * the signature must then count as the valid one's); within each, one that KeyInfo names first.
+ * KeyInfo never decides trust.
+ */
 function candidateOrder(signature: Element, certificates: readonly TrustedCertificate[]): TrustedCertificate[] {
   const named = new Set<string>();
   for (const el of descendantElements(signature)) {
@@ -97,7 +103,7 @@ function candidateOrder(signature: Element, certificates: readonly TrustedCertif
       // an unreadable KeyInfo certificate changes nothing: KeyInfo is not trusted
     }
   }
-  return [...certificates].sort((a, b) => Number(named.has(b.body)) - Number(named.has(a.body)));
+  return [...certificates].sort((a, b) => Number(a.expired) - Number(b.expired) || Number(named.has(b.body)) - Number(named.has(a.body)));
 }
 
 /**

@@ -8,6 +8,12 @@ export interface IdpTrust {
   certificatesPem: readonly string[];
   /** Accept rsa-sha1 signatures and sha1 digests (legacy IdPs). Off unless the company asks for it. */
   allowSha1: boolean;
+  /**
+   * Accept a signature that only a certificate past its notAfter (at `now`) verifies. Off by default:
+   * such a response is refused `certificate_expired`. notBefore is not checked: trust is in the
+   * configured key, and an admin may add a rollover certificate before it starts.
+   */
+  allowExpiredCertificates?: boolean | undefined;
 }
 
 /** Our service provider, as one company's IdP knows it. */

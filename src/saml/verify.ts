@@ -1,6 +1,6 @@
 import { checkAssertion } from './assertion.js';
 import type { ResponseEnvelope } from './assertion.js';
-import { CertificateError, certificateBody, normalizeCertificatePem } from './certificate.js';
+import { CertificateError, certificateBody, certificateInfo, normalizeCertificatePem } from './certificate.js';
 import { checkEncryptedAssertion, decryptAssertion, isPrivateKeyPem } from './decrypt.js';
 import { samlifyGate } from './samlify-gate.js';
 import { verifyEnvelopedSignature } from './signature.js';
@@ -20,11 +20,12 @@ function clampSkew(value: number | undefined): number {
   return Math.min(Math.max(0, value), MAX_CLOCK_SKEW_MS);
 }
 
-function trustedCertificates(pems: readonly string[]): TrustedCertificate[] | SamlFailure {
+function trustedCertificates(pems: readonly string[], now: Date): TrustedCertificate[] | SamlFailure {
   const out: TrustedCertificate[] = [];
   for (const [index, pem] of pems.entries()) {
     try {
-      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem) });
+      const expired = certificateInfo(pem).notAfter.getTime() <= now.getTime();
+      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem), expired });
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       return refuse('config_invalid', `IdP certificate #${index + 1}: ${error.message}`);
@@ -55,6 +56,24 @@ const UNAUTHENTICATED_CIPHERTEXT =
   'cannot decrypt and verify the encrypted assertion (the Response is unsigned, so key, cipher, XML and signature errors are reported alike)';
 
 type VerifyOn = (doc: string, signature: Element, signedElement: Element) => VerifiedSignature | SamlFailure;
+
+/**
+ * A verified signature that only an expired certificate verifies (verifyEnvelopedSignature tries the
+ * unexpired ones first, so a valid certificate with the same key would have been chosen).
+ */
+function expiredSigner(certificates: readonly TrustedCertificate[], signatures: Array<[string, VerifiedSignature | null]>): SamlFailure | null {
+  for (const [where, signature] of signatures) {
+    const cert = signature ? certificates.find((c) => c.index === signature.certificateIndex) : undefined;
+    if (!cert?.expired) continue;
+    const info = certificateInfo(cert.pem);
+    return refuse(
+      'certificate_expired',
+      `the ${where} signature verifies only with IdP certificate #${cert.index + 1} (SHA-256 ${info.fingerprintSha256}), ` +
+        `which expired on ${info.notAfter.toISOString()}; no unexpired configured certificate verifies it`,
+    );
+  }
+  return null;
+}
 
 /** Decrypts, re-checks the structure of the plaintext assertion and verifies its own signature if it has one. */
 function openEncrypted(
@@ -124,7 +143,7 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
   const { idp, sp } = input;
   const ctx = { idp, sp, now: input.now, skewMs: clampSkew(input.clockSkewMs) };
   if (Number.isNaN(input.now.getTime())) return refuse('config_invalid', 'now is not a valid date');
-  const certificates = trustedCertificates(idp.certificatesPem);
+  const certificates = trustedCertificates(idp.certificatesPem, input.now);
   if (isFailure(certificates)) return certificates;
 
   const xml = decodeBase64Xml(input.samlResponse);
@@ -187,6 +206,13 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
     assertion = opened.assertion;
   }
   if (isFailure(assertion)) return assertion;
+  // Only once every signature present has verified: the refusal is authenticated (the IdP's key
+  // signed it), and the uniform refusals of unauthenticated ciphertext above are untouched.
+  const expired = expiredSigner(certificates, [
+    ['Response', responseSig],
+    ['Assertion', assertionSig],
+  ]);
+  if (expired && !idp.allowExpiredCertificates) return expired;
 
   const checked = checkAssertion(assertion, envelopeOf(signedResponse ?? root), ctx);
   if (!checked.ok) return checked;

@@ -180,7 +180,12 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   const { connection } = target;
   const verified = await verifySamlResponse({
     samlResponse: input.samlResponse,
-    idp: { entityId: connection.idpEntityId, certificatesPem: connection.certificates, allowSha1: connection.allowSha1 },
+    idp: {
+      entityId: connection.idpEntityId,
+      certificatesPem: connection.certificates,
+      allowSha1: connection.allowSha1,
+      allowExpiredCertificates: connection.allowExpiredCertificates,
+    },
     sp: spIdentityFor(deps, connection),
     now,
     clockSkewMs: connection.clockSkewSeconds * 1000,

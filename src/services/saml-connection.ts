@@ -7,7 +7,7 @@ import { createSign, createVerify } from 'node:crypto';
 import { safeRelayPath } from '../core/relay-state.js';
 import { newId, seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
-import type { CertificateInfo, SpIdentity } from '../saml/index.js';
+import type { SpIdentity } from '../saml/index.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { SamlConnection, SamlConnectionPatch } from '../store/saml.js';
@@ -495,8 +495,4 @@ export async function requireConnection(deps: ServiceDeps, companyId: string, co
 
 export async function companyConnections(deps: ServiceDeps, companyId: string): Promise<SamlConnection[]> {
   return listCompanyConnections(deps.db, companyId);
-}
-
-export function describeCertificate(pem: string): CertificateInfo & { pem: string } {
-  return { ...certificateInfo(pem), pem };
 }

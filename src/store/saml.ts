@@ -121,6 +121,54 @@ export async function replaceSealedSpKey(
   return rows.length === 1;
 }
 
+/** What the certificate expiry check reads of a connection. */
+export interface ConnectionCertificates {
+  id: string;
+  companyId: string;
+  name: string;
+  certificates: string[];
+  certificateWarnings: Record<string, number>;
+}
+
+/** Up to `limit` connections after `afterId`, in id order (keyset batches; optionally one company's). */
+export async function listConnectionCertificates(
+  db: Executor,
+  page: { afterId: string | null; limit: number; companyId?: string | undefined },
+): Promise<ConnectionCertificates[]> {
+  return db
+    .select({
+      id: samlConnections.id,
+      companyId: samlConnections.companyId,
+      name: samlConnections.name,
+      certificates: samlConnections.certificates,
+      certificateWarnings: samlConnections.certificateWarnings,
+    })
+    .from(samlConnections)
+    .where(
+      and(
+        page.afterId === null ? undefined : gt(samlConnections.id, page.afterId),
+        page.companyId === undefined ? undefined : eq(samlConnections.companyId, page.companyId),
+      ),
+    )
+    .orderBy(asc(samlConnections.id))
+    .limit(page.limit);
+}
+
+/**
+ * Records that the warning for `threshold` days was given for this certificate, unless this or a
+ * later (smaller) one already was: one conditional statement, so of several instances running the
+ * check at once exactly one gets true (the others wait on the row lock and then see the new value).
+ */
+export async function claimCertificateWarning(db: Executor, connectionId: string, fingerprint: string, threshold: number): Promise<boolean> {
+  const recorded = sql`(${samlConnections.certificateWarnings} ->> ${fingerprint})`;
+  const rows = await db
+    .update(samlConnections)
+    .set({ certificateWarnings: sql`${samlConnections.certificateWarnings} || jsonb_build_object(${fingerprint}::text, ${threshold}::int)` })
+    .where(and(eq(samlConnections.id, connectionId), or(sql`${recorded} is null`, sql`${recorded}::int > ${threshold}::int`)))
+    .returning({ id: samlConnections.id });
+  return rows.length === 1;
+}
+
 export async function insertSamlRequest(
   db: Executor,
   request: { id: string; companyId: string; connectionId: string; kind?: 'authn' | 'logout'; relayState: string | null; browserBinding: string | null; expiresAt: Date },

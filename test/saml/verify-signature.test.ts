@@ -183,7 +183,7 @@ describe('signature wrapping', () => {
 /** The second line of defence, below the structure rules: only the bytes a signature covers come back. */
 describe('verifyEnvelopedSignature', () => {
   const NS_SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
-  const certificates = [{ index: 0, pem: oldIdp.certificatePem, body: oldIdp.certificatePem.replace(/-----[^-]+-----|\s+/g, '') }];
+  const certificates = [{ index: 0, pem: oldIdp.certificatePem, body: oldIdp.certificatePem.replace(/-----[^-]+-----|\s+/g, ''), expired: false }];
   const withEvilSibling = (): { xml: string; original: Element; evil: Element } => {
     const signed = oldIdp.signResponseXml({ ...base, nameId: 'jane@acme.test' });
     const doc = new DOMParser().parseFromString(signed, 'text/xml');

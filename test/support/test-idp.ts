@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
@@ -84,15 +84,36 @@ const ALGORITHMS = {
   sha1: { signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', digest: 'http://www.w3.org/2000/09/xmldsig#sha1' },
 } as const;
 
-/** An RSA-2048 key and a self-signed certificate, via openssl (available on Debian CI and here). */
-export function generateKeyPair(commonName = 'test-idp'): KeyPair {
+/**
+ * An RSA-2048 key and a self-signed certificate, via openssl (available on Debian CI and here), valid
+ * from now for `days` (default 3650; openssl 3.0 takes whole days from now only: pin the app's clock
+ * relative to the certificate's notAfter to see it expire).
+ */
+export function generateKeyPair(commonName = 'test-idp', options: { days?: number } = {}): KeyPair {
+  const days = options.days ?? 3650;
+  if (!Number.isInteger(days) || days < 1) throw new Error(`days must be a whole number from 1: ${days}`);
   const dir = mkdtempSync(join(tmpdir(), 'test-idp-'));
   try {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert,
-      '-days', '3650', '-subj', `/CN=${commonName.replace(/[^\w.-]/g, '_').slice(0, 60)}`, '-sha256'], { stdio: 'ignore' });
+      '-days', String(days), '-subj', `/CN=${commonName.replace(/[^\w.-]/g, '_').slice(0, 60)}`, '-sha256'], { stdio: 'ignore' });
     return { privateKeyPem: readFileSync(key, 'utf8'), certificatePem: readFileSync(cert, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A new self-signed certificate for the same key (what an IdP's certificate renewal without a new key gives). */
+export function reissueCertificate(keys: KeyPair, commonName: string, options: { days?: number } = {}): KeyPair {
+  const dir = mkdtempSync(join(tmpdir(), 'test-idp-'));
+  try {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    writeFileSync(key, keys.privateKeyPem, { mode: 0o600 });
+    execFileSync('openssl', ['req', '-x509', '-new', '-key', key, '-out', cert, '-days', String(options.days ?? 3650),
+      '-subj', `/CN=${commonName.replace(/[^\w.-]/g, '_').slice(0, 60)}`, '-sha256'], { stdio: 'ignore' });
+    return { privateKeyPem: keys.privateKeyPem, certificatePem: readFileSync(cert, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

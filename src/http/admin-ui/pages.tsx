@@ -123,6 +123,7 @@ export function AdminPage(p: AdminPageProps) {
         <noscript>
           <p class="msg error">This page needs JavaScript to load and save the settings.</p>
         </noscript>
+        <div id="cert-warnings" class="alert" role="region" aria-label="Certificate warnings" aria-live="polite" hidden />
 
         <section id="security" aria-labelledby="security-h">
           <h2 id="security-h">Security settings</h2>

@@ -158,12 +158,39 @@ export const ADMIN_SCRIPT = String.raw`
   });
 
   // ---- SAML setup help
+  /** The server decides the expiry step (its clock, the thresholds of the audit warnings); the page only words it. */
+  function certificateStatus(c) {
+    if (c.warning === 'expired') return { text: 'Expired', cls: 'failed' };
+    if (c.warning) return { text: c.daysLeft === 0 ? 'Expires today' : 'Expires in ' + c.daysLeft + (c.daysLeft === 1 ? ' day' : ' days'), cls: 'skipped' };
+    return { text: 'Valid', cls: 'passed' };
+  }
+
   function certificateRows(certs) {
-    var soon = Date.now() + 30 * 24 * 3600 * 1000;
     return certs.map(function (c) {
-      var status = c.expired ? 'Expired' : new Date(c.notAfter).getTime() < soon ? 'Expires soon' : 'Valid';
-      return [c.subject, el('span', c.fingerprintSha256, 'mono'), when(c.notAfter), el('span', status, c.expired ? 'failed' : status === 'Valid' ? 'passed' : 'skipped')];
+      var status = certificateStatus(c);
+      return [c.subject, el('span', c.fingerprintSha256, 'mono'), when(c.notAfter), el('span', status.text, status.cls)];
     });
+  }
+
+  /** Every connection's expiring or expired IdP certificates, at the top of the page. */
+  async function loadCertificateWarnings() {
+    var box = $('cert-warnings');
+    var r = await api('GET', '/saml-connections');
+    if (!r.ok || !r.data || !Array.isArray(r.data.connections)) { box.hidden = true; return; }
+    var items = [];
+    r.data.connections.forEach(function (conn) {
+      (conn.warnings || []).forEach(function (w) {
+        var li = el('li', null, w.code === 'certificate_expired' ? 'expired' : 'expiring');
+        li.appendChild(el('strong', conn.name + ': '));
+        li.appendChild(document.createTextNode(w.message));
+        items.push(li);
+      });
+    });
+    if (!items.length) { box.hidden = true; box.replaceChildren(); return; }
+    var list = el('ul');
+    list.replaceChildren.apply(list, items);
+    box.replaceChildren(el('h2', 'Identity provider certificates need attention'), list);
+    box.hidden = false;
   }
 
   function showSaml(conn) {
@@ -207,6 +234,7 @@ export const ADMIN_SCRIPT = String.raw`
       showSaml(r.data);
       $('metadata-xml').value = '';
       say('metadata-msg', 'IdP metadata saved: ' + r.data.idp.certificates.length + ' signing certificate(s).', 'ok');
+      loadCertificateWarnings();
     } else {
       say('metadata-msg', problem(r), 'error');
     }
@@ -335,6 +363,7 @@ export const ADMIN_SCRIPT = String.raw`
   // Mappings name workspaces and permission sets, so they wait for the JIT section's lists.
   loadJit().then(loadMappings);
   loadSaml();
+  loadCertificateWarnings();
   loadTokens();
   loadAudit();
 })();

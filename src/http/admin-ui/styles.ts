@@ -31,6 +31,10 @@ button:focus-visible,input:focus-visible,select:focus-visible,textarea:focus-vis
 .hint{color:#57606a;font-size:.92rem;margin:.25rem 0}
 .box{border:1px solid #d0d7de;border-radius:8px;padding:.75rem 1rem;background:#f6f8fa;margin:.75rem 0}
 .note{border-left:4px solid #bf8700;background:#fff8c5;padding:.5rem .75rem;margin:.75rem 0}
+.alert{border:2px solid #bf8700;background:#fff8c5;border-radius:8px;padding:.5rem 1rem;margin:1rem 0}
+.alert h2{font-size:1.05rem;margin:.25rem 0;padding:0;border:0}
+.alert ul{margin:.25rem 0;padding-left:1.25rem}
+.alert li.expired{color:#b3261e}
 .msg{margin:.5rem 0;min-height:1.5rem}
 .msg.error{color:#b3261e;font-weight:500}
 .msg.ok{color:#1a7f37;font-weight:500}

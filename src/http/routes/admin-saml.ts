@@ -9,7 +9,6 @@ import {
   companyConnections,
   configureSamlConnection,
   createSamlConnection,
-  describeCertificate,
   removeConnection,
   requireConnection,
   requireSamlConnection,
@@ -17,6 +16,7 @@ import {
   spUrls,
   updateConnection,
 } from '../../services/saml-connection.js';
+import { certificateStatus, connectionWarnings } from '../../services/certificate-warnings.js';
 import type { ConnectionPatchInput, SamlConnection, SamlConnectionInput } from '../../services/saml-connection.js';
 import type { AppEnv } from '../env.js';
 import { describe } from '../openapi-helpers.js';
@@ -56,13 +56,15 @@ function presentConnection(c: Context<AppEnv>, row: SamlConnection) {
       sloUrl: row.sloUrl,
       sloBinding: row.sloBinding,
       certificates: row.certificates.map((pem) => {
-        const info = describeCertificate(pem);
+        const info = certificateStatus(pem, now);
         return {
           fingerprintSha256: info.fingerprintSha256,
           subject: info.subject,
           notBefore: info.notBefore.toISOString(),
           notAfter: info.notAfter.toISOString(),
-          expired: info.notAfter.getTime() <= now.getTime(),
+          expired: info.expired,
+          daysLeft: info.daysLeft,
+          warning: info.warning,
         };
       }),
     },
@@ -76,6 +78,7 @@ function presentConnection(c: Context<AppEnv>, row: SamlConnection) {
     attributeMapping: row.attributeMapping,
     encryptionCertificate: row.spEncryptionCertificate,
     signing: { signAuthnRequests: row.signAuthnRequests, certificate: row.spSigningCertificate, previousCertificate: row.spSigningPreviousCertificate },
+    warnings: connectionWarnings(row, now),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     setupNotes: SETUP_NOTES,
