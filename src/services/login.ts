@@ -28,7 +28,7 @@ import type { User } from '../store/users.js';
 import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { spIdentityFor } from './saml-connection.js';
+import { connectionRefusal, spIdentityFor } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';
@@ -207,12 +207,8 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
   const identity = profile.email ? normaliseEmail(profile.email) : null;
   const context = { assertion, email: profile.email, flow, unauthenticated: false };
-  if (!connection.enabled) {
-    return refused({ ...context, reason: 'connection_disabled', detail: `The SAML connection "${connection.name}" (${connection.id}) is disabled.` });
-  }
-  if (flow === 'idp_initiated' && !connection.idpInitiatedAllowed) {
-    return refused({ ...context, reason: 'idp_initiated_disabled', detail: `The SAML connection "${connection.name}" accepts only responses to sign-ins this application started.` });
-  }
+  const off = connectionRefusal(connection, flow);
+  if (off) return refused({ ...context, ...off });
   return { ok: true, value: { assertion, profile, identity, flow } };
 }
 
