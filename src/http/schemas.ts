@@ -306,11 +306,18 @@ export const JitDisableBody = v.optional(v.strictObject({ reason: v.optional(tri
 export const ExplainBody = v.strictObject({
   email: v.pipe(v.string('email must be a string'), v.maxLength(320)),
   flow: v.optional(v.picklist(['idp_initiated', 'sp_initiated'], 'flow must be idp_initiated or sp_initiated'), 'idp_initiated'),
+  connectionId: v.optional(
+    v.pipe(v.string('connectionId must be a string'), v.minLength(1), v.maxLength(64), v.description("The SAML connection signed in at (default: the company's first)")),
+  ),
 });
 export const Explanation = v.object({
   decision: v.picklist(['sign_in', 'provision', 'refuse']),
   reason: v.nullable(v.string()),
   checks: v.array(v.object({ check: v.string(), outcome: v.picklist(['passed', 'failed', 'skipped']), detail: v.string() })),
+  connection: v.pipe(
+    v.nullable(v.object({ id: v.string(), name: v.string(), enabled: v.boolean(), idpInitiatedAllowed: v.boolean() })),
+    v.description('The connection explained (null: the company has none); when it would refuse first, decision is refuse with connection_disabled or idp_initiated_disabled'),
+  ),
 });
 
 // ---- directory sync (SCIM) administration

@@ -4,6 +4,7 @@
  * (`now` is always a parameter), runs on Node 20 and on Cloudflare Workers (nodejs_compat).
  */
 export { verifySamlResponse, DEFAULT_CLOCK_SKEW_MS, MAX_CLOCK_SKEW_MS } from './verify.js';
+export { claimedIssuer } from './claimed-issuer.js';
 export { SAML_FAILURE_REASONS } from './types.js';
 export type {
   IdpTrust,

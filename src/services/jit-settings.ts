@@ -3,18 +3,19 @@
  * switch JIT on and change its defaults, never switch it off: only support (the operator) can.
  */
 import { decideJit, summariseJitDecision } from '../core/jit.js';
-import type { Flow, JitDecisionSummary } from '../core/jit.js';
+import type { Flow, JitCheck, JitDecisionSummary } from '../core/jit.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import { findPermissionSet, findWorkspace } from '../store/companies.js';
 import { hasActiveScimToken } from '../store/directory.js';
 import { findJitSettings, upsertJitSettings } from '../store/jit.js';
 import type { JitSettingsRow } from '../store/jit.js';
-import { findCompanyConnection } from '../store/saml.js';
+import { findCompanyConnection, findCompanyConnectionById } from '../store/saml.js';
 import { requireCompany } from './companies.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { ForbiddenError, InvalidInputError } from './errors.js';
+import { connectionRefusal } from './saml-connection.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from './errors.js';
 
 export interface JitSettingsView {
   enabled: boolean;
@@ -121,9 +122,45 @@ export async function disableJitAsSupport(deps: ServiceDeps, actor: Actor, compa
   });
 }
 
-/** What would happen if `email` signed in now through `flow`: the same module and facts as the ACS. */
-export async function explainJit(deps: ServiceDeps, companyId: string, email: string, flow: Flow): Promise<JitDecisionSummary> {
-  const samlConfigured = (await findCompanyConnection(deps.db, companyId)) !== null;
-  const { settings, facts } = await gatherJitContext(deps.db, companyId, email, samlConfigured);
-  return summariseJitDecision(decideJit({ settings, flow, email, facts }));
+/** The connection an explanation is about: what the ACS checks of it before the JIT rules. */
+export interface ExplainedConnection {
+  id: string;
+  name: string;
+  enabled: boolean;
+  idpInitiatedAllowed: boolean;
+}
+
+export interface JitExplanation {
+  decision: JitDecisionSummary['decision'];
+  /** A JIT refusal, or the connection's own (connection_disabled, idp_initiated_disabled) when it refuses first. */
+  reason: string | null;
+  /** The JIT checks; `connection` first when the connection refuses, and then the JIT checks are skipped. */
+  checks: { check: string; outcome: JitCheck['outcome']; detail: string }[];
+  connection: ExplainedConnection | null;
+}
+
+/**
+ * What would happen if `email` signed in now through `flow` at a connection (`connectionId`, else the
+ * company's first): the same module and facts as the ACS, after what the ACS checks of the connection.
+ */
+export async function explainJit(deps: ServiceDeps, companyId: string, email: string, flow: Flow, connectionId?: string): Promise<JitExplanation> {
+  const connection =
+    connectionId === undefined ? await findCompanyConnection(deps.db, companyId) : await findCompanyConnectionById(deps.db, companyId, connectionId);
+  if (connectionId !== undefined && !connection) throw new NotFoundError('not_found', 'No such SAML connection in this company.');
+  const { settings, facts } = await gatherJitContext(deps.db, companyId, email, connection !== null);
+  const summary = summariseJitDecision(decideJit({ settings, flow, email, facts }));
+  const described = connection
+    ? { id: connection.id, name: connection.name, enabled: connection.enabled, idpInitiatedAllowed: connection.idpInitiatedAllowed }
+    : null;
+  const refusal = connection ? connectionRefusal(connection, flow) : null;
+  if (!refusal) return { ...summary, connection: described };
+  return {
+    decision: 'refuse',
+    reason: refusal.reason,
+    checks: [
+      { check: 'connection', outcome: 'failed', detail: refusal.detail },
+      ...summary.checks.map((c) => ({ check: c.check, outcome: 'skipped' as const, detail: `Not reached: the SAML connection refuses first. (${c.detail})` })),
+    ],
+    connection: described,
+  };
 }

@@ -15,7 +15,7 @@ import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import type { ReasonCode } from '../core/reasons.js';
 import { newId, secretMatchesHash } from '../crypto.js';
-import { extractProfile, verifySamlResponse } from '../saml/index.js';
+import { claimedIssuer, extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, SamlProfile, VerifiedAssertion } from '../saml/index.js';
 import type { AuditInput } from '../store/audit.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
@@ -27,7 +27,7 @@ import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbse
 import type { User } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { spIdentityFor } from './saml-connection.js';
+import { connectionRefusal, spIdentityFor } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';
@@ -175,11 +175,9 @@ export async function refuseUnreadAcsPost(deps: ServiceDeps, routeKey: string, r
   return refuse(deps, target, { reason, detail, unauthenticated: true }, deps.now());
 }
 
-/** Step 1: the response is signed by this connection's IdP and meant for this connection. */
-async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection: SamlConnection }, input: AcsInput, now: Date): Promise<Step<Verified>> {
-  const { connection } = target;
-  const verified = await verifySamlResponse({
-    samlResponse: input.samlResponse,
+function verifyAt(deps: ServiceDeps, connection: SamlConnection, samlResponse: string, now: Date) {
+  return verifySamlResponse({
+    samlResponse,
     idp: {
       entityId: connection.idpEntityId,
       certificatesPem: connection.certificates,
@@ -190,16 +188,22 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
     now,
     clockSkewMs: connection.clockSkewSeconds * 1000,
   });
+}
+
+/** Step 1: the response is signed by this connection's IdP and meant for this connection. */
+async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection: SamlConnection }, input: AcsInput, now: Date): Promise<Step<Verified>> {
+  const { connection } = target;
+  const verified = await verifyAt(deps, connection, input.samlResponse, now);
   if (!verified.ok) {
-    if (verified.reason === 'issuer_mismatch' || verified.reason === 'audience_mismatch') {
-      const other = await otherConnectionNamed(deps, connection, verified.detail);
-      if (other) {
-        return refused({
-          reason: 'wrong_connection',
-          detail: `This response is for the company's connection "${other.name}" (${other.id}), not "${connection.name}" (${connection.id}): ${verified.detail}`,
-          unauthenticated: true,
-        });
-      }
+    const other = await otherConnectionItVerifiesAt(deps, connection, input.samlResponse, now);
+    if (other) {
+      return refused({
+        reason: 'wrong_connection',
+        detail: `This response is for the company's connection "${other.name}" (${other.id}), not "${connection.name}" (${connection.id}): ${verified.detail}`,
+        unauthenticated: false,
+        assertion: other.assertion,
+        email: extractProfile(other.assertion, mappingOf(other)).email,
+      });
     }
     return refused({ reason: verified.reason, detail: verified.detail, unauthenticated: !verified.authenticated });
   }
@@ -208,27 +212,34 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   const flow: Flow = assertion.inResponseTo ? 'sp_initiated' : 'idp_initiated';
   const parsedEmail = profile.email ? parseEmail(profile.email) : null;
   const context = { assertion, email: profile.email, flow, unauthenticated: false };
-  if (!connection.enabled) {
-    return refused({ ...context, reason: 'connection_disabled', detail: `The SAML connection "${connection.name}" (${connection.id}) is disabled.` });
-  }
-  if (flow === 'idp_initiated' && !connection.idpInitiatedAllowed) {
-    return refused({ ...context, reason: 'idp_initiated_disabled', detail: `The SAML connection "${connection.name}" accepts only responses to sign-ins this application started.` });
-  }
+  const off = connectionRefusal(connection, flow);
+  if (off) return refused({ ...context, ...off });
   return { ok: true, value: { assertion, profile, parsedEmail, flow } };
 }
 
 /**
- * A refusal for issuer or audience names another connection of the same company: the response was
- * posted to the wrong connection's ACS. (Only the name of the refusal changes; it is refused either way.)
+ * A response refused here that another connection of the same company would accept: it was posted to
+ * the wrong connection's ACS (e.g. two IdPs' apps set up with each other's URLs). Only the connection
+ * whose IdP entity ID the response claims as Issuer is tried, so a post costs at most one more
+ * verification; only the name of the refusal changes, it is refused either way (and nothing is burned).
  */
-async function otherConnectionNamed(deps: ServiceDeps, connection: SamlConnection, detail: string): Promise<SamlConnection | null> {
-  const others = (await listCompanyConnections(deps.db, connection.companyId)).filter((c) => c.id !== connection.id);
-  return (
-    others.find((other) => {
-      const sp = spIdentityFor(deps, other);
-      return detail.includes(` ${other.idpEntityId} `) || detail.includes(` ${sp.entityId}`);
-    }) ?? null
-  );
+async function otherConnectionItVerifiesAt(
+  deps: ServiceDeps,
+  connection: SamlConnection,
+  samlResponse: string,
+  now: Date,
+): Promise<(SamlConnection & { assertion: VerifiedAssertion }) | null> {
+  const issuer = claimedIssuer(samlResponse);
+  if (issuer === null || issuer === connection.idpEntityId) return null;
+  const other = (await listCompanyConnections(deps.db, connection.companyId)).find((c) => c.id !== connection.id && c.idpEntityId === issuer);
+  if (!other) return null;
+  try {
+    const there = await verifyAt(deps, other, samlResponse, now);
+    return there.ok ? { ...other, assertion: there.assertion } : null;
+  } catch {
+    // Its SP key cannot be opened (sealed_key_unreadable): the response keeps the refusal it had here.
+    return null;
+  }
 }
 
 /** Step 2: burn the assertion ID (replay, across every connection of the company) and match InResponseTo to our request and this browser. */

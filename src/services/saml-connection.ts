@@ -4,6 +4,7 @@
  * are aliases of the company's first connection.
  */
 import { createSign, createVerify } from 'node:crypto';
+import type { Flow } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import { newId, seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
@@ -193,6 +194,15 @@ export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise
     }
   }
   return report;
+}
+
+/** What the ACS refuses of a connection before the JIT rules are asked (login.ts and the JIT explanation), or null. */
+export function connectionRefusal(connection: SamlConnection, flow: Flow): { reason: 'connection_disabled' | 'idp_initiated_disabled'; detail: string } | null {
+  if (!connection.enabled) return { reason: 'connection_disabled', detail: `The SAML connection "${connection.name}" (${connection.id}) is disabled.` };
+  if (flow === 'idp_initiated' && !connection.idpInitiatedAllowed) {
+    return { reason: 'idp_initiated_disabled', detail: `The SAML connection "${connection.name}" accepts only responses to sign-ins this application started.` };
+  }
+  return null;
 }
 
 function requireHttpUrl(value: string, field: string): string {

@@ -7,8 +7,27 @@ import type { SignResponseOptions, TestIdp } from './test-idp.js';
 
 export const PUBLIC_URL = 'https://bridge.test';
 
-export function spOf(companyId: string) {
-  return { entityId: `${PUBLIC_URL}/saml/${companyId}`, acsUrl: `${PUBLIC_URL}/saml/${companyId}/acs` };
+/** The SP entity ID and ACS URL at `/saml/<key>`: a company id (its first connection) or a connection id. */
+export function spOf(key: string) {
+  return { entityId: `${PUBLIC_URL}/saml/${key}`, acsUrl: `${PUBLIC_URL}/saml/${key}/acs` };
+}
+
+/**
+ * POST …/saml-connections: a new connection of the company trusting `idp`, with `extra` fields (name,
+ * options...); returns the created connection (its id, spEntityId, acsUrl...).
+ */
+export async function configureConnection(
+  app: TestApp,
+  company: TestCompany,
+  idp: { entityId: string; certificatePem: string },
+  extra: Record<string, unknown> = {},
+) {
+  const res = await call(app, 'POST', `/api/companies/${company.id}/saml-connections`, {
+    token: company.key,
+    body: { idpEntityId: idp.entityId, ssoUrl: 'https://idp.test/sso', certificates: [idp.certificatePem], ...extra },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.json;
 }
 
 export async function configureSaml(
@@ -37,12 +56,13 @@ export interface AcsResult {
 export const AUTHN_COOKIE = '__Host-bridge_authn';
 
 /**
- * POSTs a SAMLResponse as the browser would (form-encoded); `cookie` is what the browser sends back,
- * e.g. the binding cookie of an SP-initiated start.
+ * POSTs a SAMLResponse as the browser would (form-encoded) to `/saml/<key>/acs`, where the key is a
+ * company id (its first connection) or a connection id; `cookie` is what the browser sends back, e.g.
+ * the binding cookie of an SP-initiated start.
  */
-export async function postAcs(app: TestApp, companyId: string, samlResponse: string, relayState?: string, cookie?: string | null): Promise<AcsResult> {
+export async function postAcs(app: TestApp, key: string, samlResponse: string, relayState?: string, cookie?: string | null): Promise<AcsResult> {
   const form = new URLSearchParams({ SAMLResponse: samlResponse, ...(relayState !== undefined ? { RelayState: relayState } : {}) });
-  const res = await app.request(`/saml/${companyId}/acs`, {
+  const res = await app.request(`/saml/${key}/acs`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(cookie ? { Cookie: cookie } : {}) },
     body: form.toString(),
@@ -61,9 +81,9 @@ export async function me(app: TestApp, cookie: string | null) {
   return call(app, 'GET', '/api/me', { headers: cookie ? { Cookie: cookie } : {} });
 }
 
-/** Signs a response for `email` as the IdP would for an IdP-initiated login to this company. */
-export function idpInitiated(idp: TestIdp, companyId: string, email: string, now: Date, extra: Partial<SignResponseOptions> = {}) {
-  return idp.signResponse({ sp: spOf(companyId), now, nameId: email, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...extra });
+/** Signs a response for `email` as the IdP would for an IdP-initiated login at `/saml/<key>` (a company or a connection). */
+export function idpInitiated(idp: TestIdp, key: string, email: string, now: Date, extra: Partial<SignResponseOptions> = {}) {
+  return idp.signResponse({ sp: spOf(key), now, nameId: email, nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...extra });
 }
 
 /**
@@ -72,10 +92,10 @@ export function idpInitiated(idp: TestIdp, companyId: string, email: string, now
  */
 export async function startSpLogin(
   app: TestApp,
-  companyId: string,
+  key: string,
   options: { query?: string; cookie?: string } = {},
 ): Promise<{ requestId: string; cookie: string; location: string }> {
-  const res = await app.request(`/saml/${companyId}/login${options.query ?? ''}`, { headers: options.cookie ? { Cookie: options.cookie } : {} });
+  const res = await app.request(`/saml/${key}/login${options.query ?? ''}`, { headers: options.cookie ? { Cookie: options.cookie } : {} });
   expect(res.status).toBe(302);
   const location = res.headers.get('Location')!;
   const cookie = res.headers.get('Set-Cookie')?.split(';')[0];

@@ -37,7 +37,7 @@ export const adminJitRoutes = new Hono<AppEnv>()
     '/jit/explain',
     describe({
       operationId: 'explainJitDecision',
-      summary: 'What would happen if this email signed in now: {decision, reason, checks}, from the same rules as the ACS',
+      summary: 'What would happen if this email signed in now at a SAML connection (default: the first): {decision, reason, checks, connection}, from the same rules as the ACS',
       tag,
       security,
       responses: { 200: { description: 'Explanation', schema: s.Explanation } },
@@ -46,6 +46,6 @@ export const adminJitRoutes = new Hono<AppEnv>()
     validate('json', s.ExplainBody),
     async (c) => {
       const body = c.req.valid('json');
-      return c.json(await explainJit(c.get('deps'), c.get('authCompanyId'), body.email, body.flow));
+      return c.json(await explainJit(c.get('deps'), c.get('authCompanyId'), body.email, body.flow, body.connectionId));
     },
   );
