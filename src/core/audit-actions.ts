@@ -23,6 +23,8 @@ export const AUDIT_ACTIONS = [
   'saml_connection.deleted',
   'saml_connection.updated',
   'saml_connection.key_resealed',
+  'saml_connection.metadata_refreshed',
+  'saml_connection.metadata_refresh_failed',
   'saml.login',
   'saml.login_refused',
   'session.ended_by_other_signin',

@@ -28,7 +28,7 @@ import type { User } from '../store/users.js';
 import { DEFAULT_PURGE_EVERY } from './deps.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { spIdentityFor } from './saml-connection.js';
+import { spIdentityFor, trustedCertificates } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';
@@ -180,7 +180,8 @@ async function verify(deps: ServiceDeps, target: SamlRouteTarget & { connection:
   const { connection } = target;
   const verified = await verifySamlResponse({
     samlResponse: input.samlResponse,
-    idp: { entityId: connection.idpEntityId, certificatesPem: connection.certificates, allowSha1: connection.allowSha1 },
+    // A certificate the IdP's metadata just dropped stays trusted until the next refresh confirms it (rollover).
+    idp: { entityId: connection.idpEntityId, certificatesPem: trustedCertificates(connection), allowSha1: connection.allowSha1 },
     sp: spIdentityFor(deps, connection),
     now,
     clockSkewMs: connection.clockSkewSeconds * 1000,
