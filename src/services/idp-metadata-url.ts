@@ -1,10 +1,13 @@
 /** IdP metadata read from a URL: fetched under the policy the deployment allows, then parsed like pasted metadata. */
 import { parseIdpMetadata } from '../saml/index.js';
 import type { IdpMetadata } from '../saml/index.js';
+import type { SamlConnectionPatch } from '../store/saml.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_METADATA_REFRESH_MINUTES } from './deps.js';
+import { InvalidInputError } from './errors.js';
 import { fetchMetadataXml, MetadataFetchError } from './metadata-fetch.js';
 import type { MetadataFetchPolicy } from './metadata-fetch.js';
+import type { IdpInput } from './saml-connection.js';
 
 export type IdpMetadataLoad =
   | { ok: true; metadata: IdpMetadata }
@@ -31,4 +34,31 @@ export async function loadIdpMetadata(deps: ServiceDeps, url: string): Promise<I
   const parsed = parseIdpMetadata(xml);
   if (!parsed.ok) return { ok: false, code: `metadata_${parsed.reason}`, message: `The metadata at the URL could not be used: ${parsed.detail}.`, ours: false };
   return { ok: true, metadata: parsed.metadata };
+}
+
+/** An IdP input whose metadata URL has been fetched already (never inside a transaction). */
+export type ReadyIdpInput = Exclude<IdpInput, { metadataUrl: string }> | { metadataUrl: string; metadata: IdpMetadata };
+
+/** Fetches the metadata of a `{metadataUrl}` input on save; any problem is a 400 naming it (nothing is saved). */
+export async function readyIdp(deps: ServiceDeps, input: IdpInput): Promise<ReadyIdpInput> {
+  if (!('metadataUrl' in input)) return input;
+  const loaded = await loadIdpMetadata(deps, input.metadataUrl);
+  if (!loaded.ok) throw new InvalidInputError(loaded.code, `metadataUrl: ${loaded.message}`);
+  return { metadataUrl: input.metadataUrl, metadata: loaded.metadata };
+}
+
+/**
+ * The metadata-URL columns of a new IdP configuration: refreshed from now on when it came from a URL,
+ * cleared otherwise. Retired certificates go either way: the admin's save says what is trusted.
+ */
+export function metadataColumns(deps: ServiceDeps, input: ReadyIdpInput): SamlConnectionPatch {
+  const url = 'metadataUrl' in input ? input.metadataUrl : null;
+  const now = deps.now();
+  return {
+    metadataUrl: url,
+    metadataFetchedAt: url ? now : null,
+    metadataNextRefreshAt: url ? nextMetadataRefresh(deps, now) : null,
+    metadataLastError: null,
+    retiredCertificates: [],
+  };
 }

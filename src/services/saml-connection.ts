@@ -24,7 +24,8 @@ import {
 import { revokeConnectionSessions } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
-import { loadIdpMetadata, nextMetadataRefresh } from './idp-metadata-url.js';
+import { metadataColumns, readyIdp } from './idp-metadata-url.js';
+import type { ReadyIdpInput } from './idp-metadata-url.js';
 
 /** The routes present it; they never import the store. */
 export type { SamlConnection };
@@ -220,17 +221,6 @@ function requireCertificates(list: string[]): string[] {
   return [...new Set(pems)];
 }
 
-/** An IdP input whose metadata URL has been fetched already (never inside a transaction). */
-type ReadyIdpInput = Exclude<IdpInput, { metadataUrl: string }> | { metadataUrl: string; metadata: IdpMetadata };
-
-/** Fetches the metadata of a `{metadataUrl}` input; any problem is a 400 naming it (nothing is saved). */
-async function readyIdp(deps: ServiceDeps, input: IdpInput): Promise<ReadyIdpInput> {
-  if (!('metadataUrl' in input)) return input;
-  const loaded = await loadIdpMetadata(deps, input.metadataUrl);
-  if (!loaded.ok) throw new InvalidInputError(loaded.code, `metadataUrl: ${loaded.message}`);
-  return { metadataUrl: input.metadataUrl, metadata: loaded.metadata };
-}
-
 function fromMetadata(metadata: IdpMetadata) {
   return {
     entityId: metadata.entityId,
@@ -259,22 +249,6 @@ function resolveIdp(input: ReadyIdpInput): {
     ssoUrl: requireHttpUrl(input.ssoUrl, 'ssoUrl'),
     ssoBinding: input.ssoBinding ?? 'redirect',
     certificates: requireCertificates(input.certificates),
-  };
-}
-
-/**
- * The metadata-URL columns of a new IdP configuration: refreshed from now on when it came from a URL,
- * cleared otherwise. Retired certificates go either way: the admin's save says what is trusted.
- */
-function metadataColumns(deps: ServiceDeps, input: ReadyIdpInput): SamlConnectionPatch {
-  const url = 'metadataUrl' in input ? input.metadataUrl : null;
-  const now = deps.now();
-  return {
-    metadataUrl: url,
-    metadataFetchedAt: url ? now : null,
-    metadataNextRefreshAt: url ? nextMetadataRefresh(deps, now) : null,
-    metadataLastError: null,
-    retiredCertificates: [],
   };
 }
 
