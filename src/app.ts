@@ -8,6 +8,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { openAPIRouteHandler } from 'hono-openapi';
 import type { AppConfig } from './config.js';
 import type { Db } from './store/db.js';
+import type { ServiceDeps } from './services/deps.js';
+import type { HostResolver } from './services/metadata-fetch.js';
 import type { AppEnv } from './http/env.js';
 import { errorResponse, handleError } from './http/errors.js';
 import { requireCompanyAdmin } from './http/middleware/auth.js';
@@ -47,6 +49,29 @@ export interface AppOptions {
    * route answers 404: a Worker serves the file from its static assets instead (too big to bundle).
    */
   apiReferenceScript?: ApiReferenceScript;
+  /** Resolves IdP metadata hosts before they are fetched (Node passes node:dns; Workers have no DNS API). */
+  resolveHost?: HostResolver;
+}
+
+/** The use cases' dependencies from the configuration: what each request gets, and what scheduled jobs run with. */
+export function serviceDeps(
+  config: AppConfig,
+  db: Db,
+  now: () => Date,
+  extra: { purgeEvery?: number | undefined; resolveHost?: HostResolver | undefined } = {},
+): ServiceDeps {
+  return {
+    db,
+    publicUrl: config.publicUrl,
+    now,
+    sessionSecret: config.sessionSecret,
+    previousSessionSecrets: config.previousSessionSecrets ?? [],
+    ...(extra.purgeEvery !== undefined ? { purgeEvery: extra.purgeEvery } : {}),
+    ...(config.samlLoginRateLimitPerMinute !== undefined ? { samlLoginRateLimitPerMinute: config.samlLoginRateLimitPerMinute } : {}),
+    ...(config.metadataRefreshMinutes !== undefined ? { metadataRefreshMinutes: config.metadataRefreshMinutes } : {}),
+    ...(config.metadataAllowLoopbackUrls ? { metadataAllowLoopbackUrls: true } : {}),
+    ...(extra.resolveHost ? { resolveHost: extra.resolveHost } : {}),
+  };
 }
 
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
@@ -65,15 +90,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
     c.set('config', config);
-    c.set('deps', {
-      db,
-      publicUrl: config.publicUrl,
-      now,
-      sessionSecret: config.sessionSecret,
-      previousSessionSecrets: config.previousSessionSecrets ?? [],
-      ...(options.purgeEvery !== undefined ? { purgeEvery: options.purgeEvery } : {}),
-      ...(config.samlLoginRateLimitPerMinute !== undefined ? { samlLoginRateLimitPerMinute: config.samlLoginRateLimitPerMinute } : {}),
-    });
+    c.set('deps', serviceDeps(config, db, now, { purgeEvery: options.purgeEvery, resolveHost: options.resolveHost }));
     return next();
   });
 

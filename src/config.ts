@@ -106,6 +106,22 @@ const EnvSchema = v.object({
     ),
     '300',
   ),
+  /** How often IdP metadata configured by URL is fetched again (minutes, 5 to 10080). */
+  METADATA_REFRESH_MINUTES: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,5}$/, 'must be a whole number of minutes (5-10080)'),
+      v.transform(Number),
+      v.minValue(5, 'must be between 5 and 10080 minutes'),
+      v.maxValue(10_080, 'must be between 5 and 10080 minutes'),
+    ),
+    '60',
+  ),
+  /**
+   * Development and tests: IdP metadata URLs may be http:// and point at loopback (a local IdP, a test
+   * server on 127.0.0.1). Private and link-local addresses stay refused; refused in production.
+   */
+  METADATA_ALLOW_LOOPBACK_URLS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'off'),
   /** The development demo company and test IdP page; ignored when NODE_ENV=production. */
   DEMO: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });
@@ -122,16 +138,23 @@ export interface AppConfig {
   readonly production: boolean;
   /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE (300 when absent). */
   readonly samlLoginRateLimitPerMinute?: number;
+  /** METADATA_REFRESH_MINUTES (60 when absent). */
+  readonly metadataRefreshMinutes?: number;
+  /** METADATA_ALLOW_LOOPBACK_URLS=on (never in production): http:// and loopback metadata URLs are fetched. */
+  readonly metadataAllowLoopbackUrls?: boolean;
 }
 
 export class ConfigError extends Error {}
 
 /**
- * The secrets a production deployment relies on that are too guessable, as `NAME: why` lines.
+ * What production refuses, as `NAME: why` lines: secrets too guessable, development-only settings.
  * SESSION_SECRET_PREVIOUS is not checked: rotating away from a weak secret needs it accepted there.
  */
-function weakProductionSecrets(env: EnvConfig): string[] {
+function productionProblems(env: EnvConfig): string[] {
   const lines: string[] = [];
+  if (env.METADATA_ALLOW_LOOPBACK_URLS === 'on') {
+    lines.push('  METADATA_ALLOW_LOOPBACK_URLS: must be off in production (it lets metadata URLs reach this host)');
+  }
   for (const name of ['OPERATOR_TOKEN', 'SESSION_SECRET'] as const) {
     const value = env[name];
     if (value === undefined) continue;
@@ -155,7 +178,7 @@ export function parseEnv(env: Record<string, string | undefined>, options: { pro
   const result = v.safeParse(EnvSchema, cleaned);
   const lines = result.success
     ? (options.production ?? result.output.NODE_ENV === 'production')
-      ? weakProductionSecrets(result.output)
+      ? productionProblems(result.output)
       : []
     : result.issues.map((issue) => {
         const key = issue.path?.map((p) => String(p.key)).join('.') ?? '(environment)';

@@ -2,13 +2,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
+import { createApp, serviceDeps } from './app.js';
 import { nodeApiReferenceScript } from './node/api-reference-script.js';
 import type { AppConfig, EnvConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
 import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
+import { startMaintenanceTimer } from './node/maintenance-timer.js';
+import { resolveHost } from './node/resolve-host.js';
 import { closeAfterRefusedBody } from './node/refused-body.js';
 import { lockDataDir, StartupError, withDatabaseRetries } from './node/startup.js';
 import type { DatabaseHandle } from './store/db.js';
@@ -79,6 +81,8 @@ async function main() {
     previousSessionSecrets: env.SESSION_SECRET_PREVIOUS ?? [],
     production,
     samlLoginRateLimitPerMinute: env.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
+    metadataRefreshMinutes: env.METADATA_REFRESH_MINUTES,
+    metadataAllowLoopbackUrls: env.METADATA_ALLOW_LOOPBACK_URLS === 'on',
   };
 
   const started = performance.now();
@@ -113,11 +117,15 @@ async function main() {
     log: env.LOG_LEVEL === 'silent' ? null : jsonLogSink,
     ...(extraRoutes ? { extraRoutes } : {}),
     apiReferenceScript: nodeApiReferenceScript,
+    resolveHost,
   });
   const fetch = closeAfterRefusedBody((request, env) => app.fetch(request, env));
   const server = serve({ fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });
   });
+  const maintenance = startMaintenanceTimer(serviceDeps(config, database.db, () => new Date(), { resolveHost }), (line) =>
+    console.log(JSON.stringify({ time: new Date().toISOString(), ...line })),
+  );
   server.on('error', (error: NodeJS.ErrnoException) => {
     const why = error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (set PORT to another one)` : error.message;
     console.error(`Cannot listen: ${why}`);
@@ -130,7 +138,10 @@ async function main() {
     closing = true;
     log('shutting down', { signal });
     server.close(() => {
-      database.close().finally(() => process.exit(0));
+      maintenance
+        .stop()
+        .finally(() => database.close())
+        .finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(1), 10_000).unref();
   };

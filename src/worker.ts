@@ -5,11 +5,13 @@
  * consistent lives in isolate memory: replay cache, sessions and SAML request IDs are in Postgres.
  */
 import type { Hono } from 'hono';
-import { createApp } from './app.js';
+import { createApp, serviceDeps } from './app.js';
 import type { AppConfig } from './config.js';
 import { ConfigError, parseEnv } from './config.js';
 import type { AppEnv } from './http/env.js';
+import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
+import { runScheduledMaintenance } from './services/scheduled.js';
 import type { Db } from './store/db.js';
 import { openPostgres } from './store/postgres.js';
 import type { PostgresOptions } from './store/postgres.js';
@@ -28,6 +30,8 @@ export interface WorkerEnv {
   /** As on Node: how long opening a connection and one statement may take before a 503 (seconds). */
   DATABASE_CONNECT_TIMEOUT_SECONDS?: string;
   DATABASE_STATEMENT_TIMEOUT_SECONDS?: string;
+  /** How often IdP metadata configured by URL is fetched again (minutes, default 60). */
+  METADATA_REFRESH_MINUTES?: string;
 }
 
 /** Variables the Worker cannot run without: no development fallbacks here. */
@@ -86,6 +90,7 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
       previousSessionSecrets: parsed.SESSION_SECRET_PREVIOUS ?? [],
       production: true,
       samlLoginRateLimitPerMinute: parsed.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
+      metadataRefreshMinutes: parsed.METADATA_REFRESH_MINUTES,
     },
     silent: parsed.LOG_LEVEL === 'silent',
     database: {
@@ -102,7 +107,7 @@ function requestDatabase(env: Record<string, unknown>, timeouts: DatabaseTimeout
   return openPostgres(url, { max: 1, closeOnEnd: false, ...timeouts }).db;
 }
 
-type Prepared = { kind: 'app'; app: Hono<AppEnv> } | Extract<WorkerSetup, { kind: 'invalid' }>;
+type Prepared = { kind: 'app'; app: Hono<AppEnv>; setup: Extract<WorkerSetup, { kind: 'ready' }> } | Extract<WorkerSetup, { kind: 'invalid' }>;
 
 // Keyed by the env object, which workerd keeps for the isolate's life: a cache of derived, immutable
 // values only (a new env, e.g. after a secret changes, gets its own app).
@@ -117,6 +122,7 @@ function prepare(env: WorkerEnv): Prepared {
       ? setup
       : {
           kind: 'app',
+          setup,
           app: createApp({
             config: setup.config,
             database: { kind: 'postgres', db: (requestEnv) => requestDatabase(requestEnv, setup.database) },
@@ -139,10 +145,37 @@ function misconfigured(setup: Extract<WorkerSetup, { kind: 'invalid' }>): Respon
   return new Response(JSON.stringify(body), { status: 500, headers: { 'Content-Type': 'application/json' } });
 }
 
+/**
+ * The Cron Trigger (wrangler.toml [triggers]): the scheduled maintenance, as the Node server's timer
+ * runs it. Every task claims its work in Postgres, so overlapping invocations do not double it. There
+ * is no resolver here (Workers have no DNS API): metadata URLs are checked by their IP-literal hosts,
+ * and Workers' fetch cannot reach private networks anyway.
+ */
+export async function scheduledMaintenance(env: WorkerEnv, scheduledTime: number) {
+  const ready = prepare(env);
+  if (ready.kind !== 'app') {
+    console.error(JSON.stringify({ level: 'error', msg: 'invalid Worker configuration', problems: ready.detail }));
+    return null;
+  }
+  const deps = serviceDeps(ready.setup.config, requestDatabase(env as Record<string, unknown>, ready.setup.database), () => new Date());
+  const report = await runScheduledMaintenance(deps, new Date(scheduledTime));
+  for (const [task, outcome] of Object.entries(report)) {
+    if (outcome.ok) {
+      if (!ready.setup.silent) console.log(JSON.stringify({ level: 'info', msg: 'scheduled task', task, ...outcome.result }));
+    } else {
+      console.error(JSON.stringify({ level: 'error', msg: 'scheduled task failed', task, ...loggableError(outcome.error) }));
+    }
+  }
+  return report;
+}
+
 export default {
   fetch(request, env, ctx) {
     const ready = prepare(env);
     if (ready.kind !== 'app') return misconfigured(ready);
     return ready.app.fetch(request, env as Record<string, unknown>, ctx);
+  },
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(scheduledMaintenance(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<WorkerEnv>;

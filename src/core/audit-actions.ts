@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'saml_connection.key_resealed',
   'saml_connection.certificate_expiring',
   'saml_connection.certificate_expired',
+  'saml_connection.metadata_refreshed',
+  'saml_connection.metadata_refresh_failed',
   'saml.login',
   'saml.login_refused',
   'session.ended_by_other_signin',

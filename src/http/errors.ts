@@ -9,6 +9,7 @@ import { databaseUnavailableCode, isDatabaseUnavailable } from '../store/errors.
 export { isDatabaseUnavailable };
 import { DatabaseUnavailablePage } from './pages.js';
 import {
+  BadGatewayError,
   ConflictError,
   ForbiddenError,
   GoneError,
@@ -36,6 +37,7 @@ function statusOf(error: ServiceError): ContentfulStatusCode {
   if (error instanceof ForbiddenError) return 403;
   if (error instanceof GoneError) return 410;
   if (error instanceof UnavailableError) return 503;
+  if (error instanceof BadGatewayError) return 502;
   return 400;
 }
 

@@ -23,6 +23,7 @@ const errorResponses: Record<number, string> = {
   413: 'Body too large',
   410: 'No longer usable (used or expired)',
   415: 'Body is not JSON',
+  502: "A system the request depends on failed (the IdP's metadata URL); the error code and message name the problem",
   503: 'Unavailable until the operator acts (the error code and message say what to do)',
 };
 

@@ -206,22 +206,39 @@ const ManualIdp = {
   sloBinding: v.optional(SsoBinding),
 };
 const MetadataXml = v.pipe(v.string(), v.minLength(1), v.maxLength(512 * 1024));
-const BODY_SHAPES = 'send either {metadataXml} or {idpEntityId, ssoUrl, certificates} with an optional ssoBinding "redirect" or "post"';
+const MetadataUrl = v.pipe(
+  v.string('metadataUrl must be a string'),
+  v.trim(),
+  v.minLength(1, 'metadataUrl must not be empty'),
+  v.maxLength(2048, 'metadataUrl must be at most 2048 characters'),
+  v.description("An https URL serving the IdP's metadata: fetched on save (a failure is a 400 naming it), then refreshed on a schedule"),
+);
+const BODY_SHAPES =
+  'send either {metadataXml}, {metadataUrl} or {idpEntityId, ssoUrl, certificates} with an optional ssoBinding "redirect" or "post"';
 export const SamlConnectionBody = v.union(
-  [v.strictObject({ metadataXml: MetadataXml, ...SamlCommon }), v.strictObject({ ...ManualIdp, ...SamlCommon })],
+  [
+    v.strictObject({ metadataXml: MetadataXml, ...SamlCommon }),
+    v.strictObject({ metadataUrl: MetadataUrl, ...SamlCommon }),
+    v.strictObject({ ...ManualIdp, ...SamlCommon }),
+  ],
   BODY_SHAPES,
 );
 /** POST …/saml-connections: what PUT …/saml takes, plus a name and the enabled flag. */
 export const NewSamlConnectionBody = v.union(
   [
     v.strictObject({ metadataXml: MetadataXml, ...SamlCommon, ...ConnectionIdentity }),
+    v.strictObject({ metadataUrl: MetadataUrl, ...SamlCommon, ...ConnectionIdentity }),
     v.strictObject({ ...ManualIdp, ...SamlCommon, ...ConnectionIdentity }),
   ],
   BODY_SHAPES,
 );
-/** PATCH …/saml-connections/:id: any of the fields; new metadataXml replaces the IdP, manual fields change one by one. */
+/**
+ * PATCH …/saml-connections/:id: any of the fields; new metadataXml or metadataUrl replaces the IdP,
+ * manual fields change one by one (and end refreshes from a metadata URL).
+ */
 export const SamlConnectionPatchBody = v.strictObject({
   metadataXml: v.optional(MetadataXml),
+  metadataUrl: v.optional(MetadataUrl),
   idpEntityId: v.optional(ManualIdp.idpEntityId),
   ssoUrl: v.optional(ManualIdp.ssoUrl),
   ssoBinding: v.optional(SsoBinding),
@@ -265,6 +282,21 @@ export const SamlConnection = v.object({
     sloUrl: v.nullable(v.string()),
     sloBinding: v.nullable(SsoBinding),
     certificates: v.array(SamlCertificate),
+    retiredCertificates: v.pipe(
+      v.array(SamlCertificate),
+      v.description('Certificates the last metadata refresh no longer found: still trusted until the next refresh confirms their removal'),
+    ),
+    metadata: v.pipe(
+      v.nullable(
+        v.object({
+          url: v.string(),
+          fetchedAt: v.nullable(isoDate),
+          nextRefreshAt: v.nullable(isoDate),
+          lastError: v.pipe(v.nullable(v.string()), v.description('Why the last fetch failed (the last good copy is kept); null after a good one')),
+        }),
+      ),
+      v.description("The IdP's metadata URL and its refreshes; null when the IdP is configured from pasted metadata or by hand"),
+    ),
   }),
   options: v.object({
     clockSkewSeconds: v.number(),

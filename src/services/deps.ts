@@ -1,5 +1,6 @@
 /** What every use case receives: the database, the public origin and the clock (a parameter, never read directly). */
 import type { Db } from '../store/db.js';
+import type { HostResolver } from './metadata-fetch.js';
 
 export interface ServiceDeps {
   readonly db: Db;
@@ -18,6 +19,14 @@ export interface ServiceDeps {
   readonly purgeEvery?: number;
   /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE: AuthnRequests one company may store per minute (default 300). */
   readonly samlLoginRateLimitPerMinute?: number;
+  /** METADATA_REFRESH_MINUTES: how often metadata configured by URL is fetched again (default 60). */
+  readonly metadataRefreshMinutes?: number;
+  /** METADATA_ALLOW_LOOPBACK_URLS (development and tests): http:// and loopback metadata URLs are allowed. */
+  readonly metadataAllowLoopbackUrls?: boolean;
+  /** Resolves a metadata URL's host before it is fetched (node:dns on Node; Workers have none). */
+  readonly resolveHost?: HostResolver;
 }
+
+export const DEFAULT_METADATA_REFRESH_MINUTES = 60;
 
 export const DEFAULT_PURGE_EVERY = 32;

@@ -23,3 +23,5 @@ export class ForbiddenError extends ServiceError {}
 export class GoneError extends ServiceError {}
 /** The service cannot work until an operator fixes its configuration (answered 503, never 500). */
 export class UnavailableError extends ServiceError {}
+/** A remote system the use case depends on failed (an IdP's metadata URL): answered 502. */
+export class BadGatewayError extends ServiceError {}

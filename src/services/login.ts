@@ -27,7 +27,7 @@ import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbse
 import type { User } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { connectionRefusal, spIdentityFor } from './saml-connection.js';
+import { connectionRefusal, spIdentityFor, trustedCertificates } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';
@@ -180,7 +180,8 @@ function verifyAt(deps: ServiceDeps, connection: SamlConnection, samlResponse: s
     samlResponse,
     idp: {
       entityId: connection.idpEntityId,
-      certificatesPem: connection.certificates,
+      // A certificate the IdP's metadata just dropped stays trusted until the next refresh confirms it (rollover).
+      certificatesPem: trustedCertificates(connection),
       allowSha1: connection.allowSha1,
       allowExpiredCertificates: connection.allowExpiredCertificates,
     },

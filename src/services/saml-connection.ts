@@ -8,7 +8,7 @@ import type { Flow } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import { newId, seal, unsealWithAny } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
-import type { SpIdentity } from '../saml/index.js';
+import type { IdpMetadata, SpIdentity } from '../saml/index.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { SamlConnection, SamlConnectionPatch } from '../store/saml.js';
@@ -26,6 +26,8 @@ import {
 import { revokeConnectionSessions } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
 import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
+import { metadataColumns, readyIdp } from './idp-metadata-url.js';
+import type { ReadyIdpInput } from './idp-metadata-url.js';
 
 /** The routes present it; they never import the store. */
 export type { SamlConnection };
@@ -42,6 +44,8 @@ export type AttributeField = 'email' | 'firstName' | 'lastName' | 'groups';
 
 export type IdpInput =
   | { metadataXml: string }
+  /** An https URL serving the IdP's metadata: fetched on save, then refreshed on a schedule. */
+  | { metadataUrl: string }
   /** Manual `ssoBinding` (default 'redirect'): whether ssoUrl takes the AuthnRequest by HTTP-Redirect or HTTP-POST. */
   | { idpEntityId: string; ssoUrl: string; ssoBinding?: SsoBinding | undefined; certificates: string[] };
 
@@ -142,6 +146,11 @@ export function spIdentityFor(deps: ServiceDeps, connection: SamlConnection): Sp
   return identity;
 }
 
+/** The certificates a response may be signed with: the current ones, and those the last metadata refresh retired. */
+export function trustedCertificates(connection: Pick<SamlConnection, 'certificates' | 'retiredCertificates'>): string[] {
+  return [...new Set([...connection.certificates, ...connection.retiredCertificates])];
+}
+
 /** Seals an SP signing private key for storage (the SP signing key management builds on it). */
 export function sealSigningKey(deps: ServiceDeps, privateKeyPem: string): string {
   return seal(privateKeyPem, deps.sessionSecret, SIGNING_SEAL_PURPOSE);
@@ -232,23 +241,28 @@ function requireCertificates(list: string[]): string[] {
   return [...new Set(pems)];
 }
 
-function resolveIdp(input: IdpInput): {
+function fromMetadata(metadata: IdpMetadata) {
+  return {
+    entityId: metadata.entityId,
+    ssoUrl: metadata.ssoUrl,
+    ssoBinding: metadata.ssoBinding,
+    certificates: requireCertificates(metadata.certificatesPem),
+    slo: metadata.slo ?? null,
+  };
+}
+
+function resolveIdp(input: ReadyIdpInput): {
   entityId: string;
   ssoUrl: string;
   ssoBinding: SsoBinding;
   certificates: string[];
   slo?: { url: string; binding: SsoBinding } | null;
 } {
+  if ('metadataUrl' in input) return fromMetadata(input.metadata);
   if ('metadataXml' in input) {
     const parsed = parseIdpMetadata(input.metadataXml);
     if (!parsed.ok) throw new InvalidInputError(`metadata_${parsed.reason}`, `The IdP metadata could not be used: ${parsed.detail}.`);
-    return {
-      entityId: parsed.metadata.entityId,
-      ssoUrl: parsed.metadata.ssoUrl,
-      ssoBinding: parsed.metadata.ssoBinding,
-      certificates: requireCertificates(parsed.metadata.certificatesPem),
-      slo: parsed.metadata.slo ?? null,
-    };
+    return fromMetadata(parsed.metadata);
   }
   return {
     entityId: input.idpEntityId,
@@ -342,11 +356,16 @@ function sloColumns(slo: { url: string; binding: SsoBinding } | null): SamlConne
 }
 
 /** The columns an input sets, over the connection's current values (`previous`, null for a new one). */
-function connectionColumns(deps: ServiceDeps, input: Partial<SamlConnectionInput>, previous: SamlConnection | null): SamlConnectionPatch {
+function connectionColumns(
+  deps: ServiceDeps,
+  input: Partial<Omit<SamlConnectionInput, 'idp'>> & { idp?: ReadyIdpInput | undefined },
+  previous: SamlConnection | null,
+): SamlConnectionPatch {
   const patch: SamlConnectionPatch = { ...optionColumns(input, deps.publicUrl), ...signingColumns(deps, input, previous) };
   if (input.idp) {
     const idp = resolveIdp(input.idp);
     Object.assign(patch, { idpEntityId: idp.entityId, ssoUrl: idp.ssoUrl, ssoBinding: idp.ssoBinding, certificates: idp.certificates });
+    Object.assign(patch, metadataColumns(deps, input.idp));
     // Metadata brings its own SLO endpoint (or none); a manual set-up keeps its sloUrl unless told.
     if (idp.slo !== undefined) Object.assign(patch, sloColumns(idp.slo));
   }
@@ -371,6 +390,7 @@ function auditData(row: SamlConnection) {
     ssoUrl: row.ssoUrl,
     ssoBinding: row.ssoBinding,
     sloUrl: row.sloUrl,
+    metadataUrl: row.metadataUrl,
     certificateFingerprints: row.certificates.map((pem) => certificateInfo(pem).fingerprintSha256),
     allowSha1: row.allowSha1,
     encryption: row.spEncryptionCertificate !== null,
@@ -396,12 +416,12 @@ export interface NewConnectionInput extends SamlConnectionInput {
 
 /** A PATCH: any field; the manual IdP fields change one by one, over the connection's current ones. */
 export interface ConnectionPatchInput extends Partial<Omit<NewConnectionInput, 'idp'>> {
-  idp?: { metadataXml: string } | { idpEntityId?: string | undefined; ssoUrl?: string | undefined; ssoBinding?: SsoBinding | undefined; certificates?: string[] | undefined } | undefined;
+  idp?: { metadataXml: string } | { metadataUrl: string } | { idpEntityId?: string | undefined; ssoUrl?: string | undefined; ssoBinding?: SsoBinding | undefined; certificates?: string[] | undefined } | undefined;
 }
 
 /** A new connection of the company (201), at its own URLs, or at the company-level ones when it is the company's first. */
 export async function createSamlConnection(deps: ServiceDeps, actor: Actor, companyId: string, input: NewConnectionInput): Promise<SamlConnection> {
-  const columns = connectionColumns(deps, input, null);
+  const columns = connectionColumns(deps, { ...input, idp: await readyIdp(deps, input.idp) }, null);
   const name = requireName(input.name) ?? DEFAULT_CONNECTION_NAME;
   return deps.db.transaction(async (tx) => {
     const first = (await findCompanyConnection(tx, companyId)) === null;
@@ -434,13 +454,16 @@ export async function updateConnection(
   connectionId: string,
   input: ConnectionPatchInput,
 ): Promise<SamlConnection> {
+  // A metadata URL is fetched before the transaction: no row stays locked while a remote host answers.
+  const fetched = input.idp && 'metadataUrl' in input.idp ? await readyIdp(deps, input.idp) : null;
   return deps.db.transaction(async (tx) => {
     const previous = await findCompanyConnectionById(tx, companyId, connectionId);
     if (!previous) throw connectionNotFound();
     const { idp, ...rest } = input;
-    const merged: Partial<SamlConnectionInput> = { ...rest };
-    if (idp && 'metadataXml' in idp) merged.idp = idp;
-    else if (idp && Object.values(idp).some((value) => value !== undefined)) {
+    const merged: Parameters<typeof connectionColumns>[1] = { ...rest };
+    if (fetched) merged.idp = fetched;
+    else if (idp && 'metadataXml' in idp) merged.idp = idp;
+    else if (idp && !('metadataUrl' in idp) && Object.values(idp).some((value) => value !== undefined)) {
       merged.idp = {
         idpEntityId: idp.idpEntityId ?? previous.idpEntityId,
         ssoUrl: idp.ssoUrl ?? previous.ssoUrl,

@@ -100,6 +100,8 @@ const PROBES: Record<string, Probe> = {
   'PUT /api/companies/:companyId/saml': { auth: 'company', body: { idpEntityId: BAD, ssoUrl: 'https://idp.test/sso', certificates: ['x'] }, expect: 'api' },
   'POST /api/companies/:companyId/saml-connections': { auth: 'company', body: { name: BAD, idpEntityId: 'https://idp.test/x', ssoUrl: 'https://idp.test/sso', certificates: ['x'] }, expect: 'api' },
   'PATCH /api/companies/:companyId/saml-connections/:connectionId': { auth: 'company', body: { name: BAD }, expect: 'api' },
+  // Reads no body, but a JSON body sent anyway is checked before any route runs.
+  'POST /api/companies/:companyId/saml-connections/:connectionId/refresh': { auth: 'company', body: { x: BAD }, expect: 'api' },
   'PUT /api/companies/:companyId/security/jit': { auth: 'company', body: { enabled: true, defaultWorkspaceId: BAD }, expect: 'api' },
   'POST /api/companies/:companyId/jit/explain': { auth: 'company', body: { email: `${BAD}@hostile.example` }, expect: 'api' },
   'POST /api/companies/:companyId/scim-tokens': { auth: 'company', body: { label: BAD }, expect: 'api' },

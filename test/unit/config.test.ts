@@ -12,6 +12,18 @@ describe('parseEnv', () => {
     expect(parseEnv({ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '20' }).SAML_LOGIN_RATE_LIMIT_PER_MINUTE).toBe(20);
   });
 
+  it('refreshes metadata by URL every 60 minutes unless METADATA_REFRESH_MINUTES says otherwise; loopback metadata URLs are off', () => {
+    expect(parseEnv({})).toMatchObject({ METADATA_REFRESH_MINUTES: 60, METADATA_ALLOW_LOOPBACK_URLS: 'off' });
+    expect(parseEnv({ METADATA_REFRESH_MINUTES: '15', METADATA_ALLOW_LOOPBACK_URLS: 'on' })).toMatchObject({ METADATA_REFRESH_MINUTES: 15, METADATA_ALLOW_LOOPBACK_URLS: 'on' });
+  });
+
+  it('refuses METADATA_ALLOW_LOOPBACK_URLS=on in production', () => {
+    const secrets = { SESSION_SECRET: randomBytes(32).toString('base64url'), OPERATOR_TOKEN: randomBytes(32).toString('base64url') };
+    expect(() => parseEnv({ NODE_ENV: 'production', METADATA_ALLOW_LOOPBACK_URLS: 'on', ...secrets })).toThrow(/\bMETADATA_ALLOW_LOOPBACK_URLS: must be off in production/);
+    expect(() => parseEnv({ METADATA_ALLOW_LOOPBACK_URLS: 'on', ...secrets }, { production: true })).toThrow(ConfigError);
+    expect(parseEnv({ NODE_ENV: 'production', ...secrets }).METADATA_ALLOW_LOOPBACK_URLS).toBe('off');
+  });
+
   it('normalises PUBLIC_URL to an origin and treats empty strings as unset', () => {
     const env = parseEnv({ PUBLIC_URL: 'https://SSO.Example.com/', OPERATOR_TOKEN: '' });
     expect(env.PUBLIC_URL).toBe('https://sso.example.com');
@@ -32,6 +44,10 @@ describe('parseEnv', () => {
     [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '100001' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
     [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: '2.5' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
     [{ SAML_LOGIN_RATE_LIMIT_PER_MINUTE: 'lots' }, 'SAML_LOGIN_RATE_LIMIT_PER_MINUTE'],
+    [{ METADATA_REFRESH_MINUTES: '4' }, 'METADATA_REFRESH_MINUTES'],
+    [{ METADATA_REFRESH_MINUTES: '10081' }, 'METADATA_REFRESH_MINUTES'],
+    [{ METADATA_REFRESH_MINUTES: 'hourly' }, 'METADATA_REFRESH_MINUTES'],
+    [{ METADATA_ALLOW_LOOPBACK_URLS: 'yes' }, 'METADATA_ALLOW_LOOPBACK_URLS'],
   ])('refuses %j with a message naming the variable', (env, name) => {
     expect(() => parseEnv(env)).toThrow(ConfigError);
     expect(() => parseEnv(env)).toThrow(new RegExp(`\\b${name}:`));

@@ -18,6 +18,8 @@ import {
 } from '../../services/saml-connection.js';
 import { certificateStatus, connectionWarnings } from '../../services/certificate-warnings.js';
 import type { ConnectionPatchInput, SamlConnection, SamlConnectionInput } from '../../services/saml-connection.js';
+import { InvalidInputError } from '../../services/errors.js';
+import { refreshConnectionNow } from '../../services/metadata-refresh.js';
 import type { AppEnv } from '../env.js';
 import { describe } from '../openapi-helpers.js';
 import * as s from '../schemas.js';
@@ -39,6 +41,18 @@ function presentConnection(c: Context<AppEnv>, row: SamlConnection) {
   const now = deps.now();
   const urls = spUrls(deps.publicUrl, row);
   const sp = spIdentityFor(deps, row);
+  const present = (pem: string) => {
+    const info = certificateStatus(pem, now);
+    return {
+      fingerprintSha256: info.fingerprintSha256,
+      subject: info.subject,
+      notBefore: info.notBefore.toISOString(),
+      notAfter: info.notAfter.toISOString(),
+      expired: info.expired,
+      daysLeft: info.daysLeft,
+      warning: info.warning,
+    };
+  };
   return {
     id: row.id,
     name: row.name,
@@ -55,18 +69,17 @@ function presentConnection(c: Context<AppEnv>, row: SamlConnection) {
       ssoBinding: row.ssoBinding,
       sloUrl: row.sloUrl,
       sloBinding: row.sloBinding,
-      certificates: row.certificates.map((pem) => {
-        const info = certificateStatus(pem, now);
-        return {
-          fingerprintSha256: info.fingerprintSha256,
-          subject: info.subject,
-          notBefore: info.notBefore.toISOString(),
-          notAfter: info.notAfter.toISOString(),
-          expired: info.expired,
-          daysLeft: info.daysLeft,
-          warning: info.warning,
-        };
-      }),
+      certificates: row.certificates.map(present),
+      retiredCertificates: row.retiredCertificates.map(present),
+      metadata:
+        row.metadataUrl === null
+          ? null
+          : {
+              url: row.metadataUrl,
+              fetchedAt: row.metadataFetchedAt?.toISOString() ?? null,
+              nextRefreshAt: row.metadataNextRefreshAt?.toISOString() ?? null,
+              lastError: row.metadataLastError,
+            },
     },
     options: {
       clockSkewSeconds: row.clockSkewSeconds,
@@ -110,15 +123,22 @@ function fullInput(body: v.InferOutput<typeof s.SamlConnectionBody>): SamlConnec
   const idp =
     'metadataXml' in body
       ? { metadataXml: body.metadataXml }
-      : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, ssoBinding: body.ssoBinding, certificates: body.certificates };
+      : 'metadataUrl' in body
+        ? { metadataUrl: body.metadataUrl }
+        : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, ssoBinding: body.ssoBinding, certificates: body.certificates };
   return { idp, ...settingsOf(body) };
 }
 
 function patchInput(body: v.InferOutput<typeof s.SamlConnectionPatchBody>): ConnectionPatchInput {
+  if (body.metadataXml !== undefined && body.metadataUrl !== undefined) {
+    throw new InvalidInputError('invalid_body', 'Send metadataXml or metadataUrl, not both.');
+  }
   const idp =
     body.metadataXml !== undefined
       ? { metadataXml: body.metadataXml }
-      : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, ssoBinding: body.ssoBinding, certificates: body.certificates };
+      : body.metadataUrl !== undefined
+        ? { metadataUrl: body.metadataUrl }
+        : { idpEntityId: body.idpEntityId, ssoUrl: body.ssoUrl, ssoBinding: body.ssoBinding, certificates: body.certificates };
   return { idp, name: body.name, enabled: body.enabled, ...settingsOf(body) };
 }
 
@@ -207,6 +227,24 @@ export const adminSamlRoutes = new Hono<AppEnv>()
     validate('json', s.SamlConnectionPatchBody),
     async (c) => {
       const row = await updateConnection(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('connectionId'), patchInput(c.req.valid('json')));
+      return c.json(presentConnection(c, row));
+    },
+  )
+  .post(
+    '/saml-connections/:connectionId/refresh',
+    describe({
+      operationId: 'refreshSamlConnectionMetadata',
+      summary: "Fetch a connection's IdP metadata URL now, instead of waiting for the scheduled refresh",
+      description:
+        'A certificate the metadata adds is trusted at once; one it no longer lists stays trusted (retiredCertificates) until the next refresh confirms its removal. ' +
+        'A refused URL is a 400, a failure of the IdP side (unreachable, HTTP error, unusable metadata) a 502; either way the connection keeps its last good copy and lastError says why.',
+      tag,
+      security,
+      responses: { 200: connectionResponse },
+      errors: [400, 401, 404, 502],
+    }),
+    async (c) => {
+      const row = await refreshConnectionNow(c.get('deps'), c.get('actor'), c.get('authCompanyId'), c.req.param('connectionId'));
       return c.json(presentConnection(c, row));
     },
   )

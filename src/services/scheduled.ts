@@ -1,0 +1,33 @@
+/**
+ * Periodic maintenance, the same on every runtime: a Node timer (src/node.ts) and a Workers Cron
+ * Trigger (src/worker.ts) call runScheduledMaintenance every few minutes, on every instance. Each task
+ * must therefore be safe to run concurrently and often: it claims its own work in the database.
+ */
+import type { ServiceDeps } from './deps.js';
+import { refreshDueMetadata } from './metadata-refresh.js';
+
+export interface ScheduledTask {
+  readonly name: string;
+  run(deps: ServiceDeps, now: Date): Promise<Record<string, unknown>>;
+}
+
+/** The tasks, in order; one failing does not stop the others. */
+export const SCHEDULED_TASKS: readonly ScheduledTask[] = [
+  { name: 'metadata_refresh', run: async (deps, now) => ({ ...(await refreshDueMetadata(deps, now)) }) },
+];
+
+export type ScheduledReport = Record<string, { ok: true; result: Record<string, unknown> } | { ok: false; error: unknown }>;
+
+/** Runs every task once; what each did, or what it threw, by task name, for the log. */
+export async function runScheduledMaintenance(deps: ServiceDeps, now: Date, tasks: readonly ScheduledTask[] = SCHEDULED_TASKS): Promise<ScheduledReport> {
+  const report: ScheduledReport = {};
+  for (const task of tasks) {
+    try {
+      report[task.name] = { ok: true, result: await task.run(deps, now) };
+    } catch (error) {
+      // Kept as thrown: the entry point logs it without what a failed query quotes (loggableError).
+      report[task.name] = { ok: false, error };
+    }
+  }
+  return report;
+}
