@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = [
   'saml_connection.key_resealed',
   'saml.login',
   'saml.login_refused',
+  'saml.logout',
+  'saml.logout_refused',
   'session.ended_by_other_signin',
   'scim_token.created',
   'scim_token.revoked',
