@@ -37,9 +37,12 @@ async function answer(c: Context<AppEnv>, incoming: IncomingLogout) {
   if (outcome.kind === 'refused') {
     return c.html(<LogoutRefusedPage reason={outcome.reason} companyName={outcome.companyName} connectionName={outcome.connectionName} />, outcome.status);
   }
-  // Whichever way, this browser's cookie goes too (its session, if it had one here, has ended).
-  clearSessionCookie(c);
-  if (outcome.kind === 'signed_out') return c.redirect('/', 303);
+  if (outcome.kind === 'signed_out') {
+    // Our own logout came back: the cookie went at /logout already; clear it again, in case.
+    clearSessionCookie(c);
+    return c.redirect('/', 303);
+  }
+  // The IdP's request ended sessions server-side; this browser's cookie may be another session's, so it stays.
   return sendToIdp(c, outcome.message, 302);
 }
 
