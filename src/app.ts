@@ -21,6 +21,7 @@ import { adminJitRoutes } from './http/routes/admin-jit.js';
 import { adminScimRoutes } from './http/routes/admin-scim.js';
 import { adminSamlRoutes } from './http/routes/admin-saml.js';
 import { samlRoutes } from './http/routes/saml.js';
+import { sloRoutes } from './http/routes/slo.js';
 import { scimRoutes } from './http/routes/scim.js';
 import { sessionRoutes } from './http/routes/session.js';
 import { adminUiRoutes } from './http/admin-ui/routes.js';
@@ -118,6 +119,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/api/companies/:companyId', adminScimRoutes);
   app.route('/scim/v2/:companyId', scimRoutes);
   app.route('/saml', samlRoutes);
+  app.route('/saml', sloRoutes);
   app.route('/', sessionRoutes);
   app.route('/', adminUiRoutes);
   app.route('/invitations', invitationRoutes);

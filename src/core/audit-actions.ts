@@ -29,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'saml_connection.metadata_refresh_failed',
   'saml.login',
   'saml.login_refused',
+  'saml.logout',
+  'saml.logout_refused',
   'session.ended_by_other_signin',
   'scim_token.created',
   'scim_token.revoked',

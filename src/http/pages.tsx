@@ -188,3 +188,60 @@ export function IdpPostPage(props: { action: string; samlRequest: string; relayS
     </Layout>
   );
 }
+
+/**
+ * A signed Single Logout message the browser posts to the IdP (HTTP-POST binding), at once by a nonced
+ * inline script; without JavaScript the person presses Continue.
+ */
+export function SamlLogoutPostPage(props: { action: string; field: 'SAMLRequest' | 'SAMLResponse'; value: string; relayState?: string | undefined; nonce: string }) {
+  return (
+    <Layout title="Signing you out" nonce={props.nonce}>
+      <h1>Signing you out</h1>
+      <p>Telling your identity provider that you signed out.</p>
+      <form id="saml-post" method="post" action={props.action}>
+        <input type="hidden" name={props.field} value={props.value} />
+        {props.relayState !== undefined ? <input type="hidden" name="RelayState" value={props.relayState} /> : null}
+        <noscript>
+          <button type="submit">Continue</button>
+        </noscript>
+      </form>
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: 'document.getElementById("saml-post").submit();' }} />
+    </Layout>
+  );
+}
+
+const LOGOUT_ADVICE: Record<string, string> = {
+  signature_missing: 'The identity provider sent an unsigned logout message; it must sign its Single Logout messages.',
+  signature_invalid: 'The logout message is not signed by a certificate configured for this connection.',
+  issuer_mismatch: 'The logout message comes from another identity provider than this connection trusts.',
+  unknown_request: 'This logout answer does not match a sign-out started here, or was already used.',
+  sp_signing_key_missing: 'The connection has no SP signing key, so the answer to the identity provider cannot be signed. Upload one.',
+  idp_slo_url_missing: "The connection has no Single Logout URL of the identity provider. Set it, or paste the IdP's metadata again.",
+};
+
+/** A Single Logout message was refused: the reason code, and what to tell the admin; never internals. */
+export function LogoutRefusedPage(props: { reason: string; companyName: string | null; connectionName: string | null }) {
+  const title = 'Single logout was not completed';
+  return (
+    <Layout title={title}>
+      <h1>{title}</h1>
+      <p>
+        A sign-out message from your identity provider{props.companyName ? <> for {props.companyName}</> : null} could not be accepted.
+        To be sure you are signed out here, close your browser.
+      </p>
+      <div class="box">
+        <p>
+          <strong>What to tell your admin:</strong> {LOGOUT_ADVICE[props.reason] ?? 'Check the Single Logout settings of the SAML connection and its audit log.'}
+        </p>
+        {props.connectionName ? (
+          <p>
+            Single sign-on connection: <strong>{props.connectionName}</strong>
+          </p>
+        ) : null}
+        <p>
+          Reason code: <code>{props.reason}</code>
+        </p>
+      </div>
+    </Layout>
+  );
+}

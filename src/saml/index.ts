@@ -25,3 +25,18 @@ export type { AttributeMapping, SamlProfile } from './profile.js';
 export { certificateInfo, normalizeCertificatePem, CertificateError } from './certificate.js';
 export type { CertificateInfo } from './certificate.js';
 export { registerSchemaValidator } from './samlify-gate.js';
+export {
+  buildLogoutRequestXml,
+  buildLogoutResponseXml,
+  encodeLogoutMessage,
+  readLogoutMessage,
+  signEnveloped,
+  LOGOUT_POST_MAX_BASE64_LENGTH,
+  STATUS_REQUESTER,
+  STATUS_RESPONDER,
+  STATUS_SUCCESS,
+  STATUS_UNKNOWN_PRINCIPAL,
+} from './logout.js';
+export type { IncomingLogout, LogoutBinding, LogoutMessage, LogoutPostForm, OutgoingLogout, ReadLogoutResult } from './logout.js';
+export { REDIRECT_QUERY_MAX_LENGTH, SIG_ALG_RSA_SHA1, SIG_ALG_RSA_SHA256, deflateMessage, signRedirectQuery, verifyRedirectQuery, withQuery } from './redirect-binding.js';
+export type { RedirectField, VerifiedRedirectMessage } from './redirect-binding.js';

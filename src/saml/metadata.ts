@@ -11,7 +11,9 @@ export const IDP_METADATA_MAX_LENGTH = 512 * 1024;
 
 /**
  * Our SP metadata: entity ID, the ACS URL (HTTP-POST), the NameID format we ask for,
- * WantAssertionsSigned, and the encryption certificate (use="encryption") when one is configured.
+ * WantAssertionsSigned, the encryption certificate (use="encryption") when one is configured, and with
+ * an SP signing key: its certificate(s) (use="signing"; the previous one too during a rollover) and
+ * our SingleLogoutService on both bindings (logout messages must be signed, so only then).
  */
 export function buildSpMetadata(sp: SpIdentity & { wantAssertionsSigned: true; nameIdFormat?: string | undefined }): string {
   return ServiceProvider({
@@ -21,6 +23,19 @@ export function buildSpMetadata(sp: SpIdentity & { wantAssertionsSigned: true; n
     wantAssertionsSigned: sp.wantAssertionsSigned,
     nameIDFormat: [sp.nameIdFormat ?? NAMEID_FORMAT_EMAIL],
     ...(sp.encryption ? { encryptCert: normalizeCertificatePem(sp.encryption.certificatePem) } : {}),
+    ...(sp.signing
+      ? {
+          signingCert: [sp.signing.certificatePem, ...(sp.signing.previousCertificatePem ? [sp.signing.previousCertificatePem] : [])].map(normalizeCertificatePem),
+        }
+      : {}),
+    ...(sp.signing && sp.sloUrl
+      ? {
+          singleLogoutService: [
+            { Binding: REDIRECT, Location: sp.sloUrl },
+            { Binding: POST, Location: sp.sloUrl },
+          ],
+        }
+      : {}),
   }).getMetadata();
 }
 

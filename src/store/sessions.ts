@@ -1,5 +1,5 @@
 /** Server-side sessions: created at sign-in, looked up by token hash, revocable one by one or per user. */
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { sessions, users } from './schema.js';
 import type { User } from './users.js';
@@ -57,4 +57,29 @@ export async function revokeConnectionSessions(db: Executor, companyId: string, 
     .where(and(eq(sessions.companyId, companyId), eq(sessions.connectionId, connectionId), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   return rows.length;
+}
+
+/**
+ * Single Logout: revokes the live sessions a connection signed in for this NameID, only those of the
+ * named SessionIndexes when the IdP names any; returns the revoked sessions (id and user).
+ */
+export async function revokeSamlSessions(
+  db: Executor,
+  target: { companyId: string; connectionId: string; nameId: string; sessionIndexes: readonly string[] },
+  now: Date,
+): Promise<{ id: string; userId: string }[]> {
+  return db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(sessions.companyId, target.companyId),
+        eq(sessions.connectionId, target.connectionId),
+        eq(sessions.nameId, target.nameId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        target.sessionIndexes.length > 0 ? inArray(sessions.sessionIndex, [...target.sessionIndexes]) : undefined,
+      ),
+    )
+    .returning({ id: sessions.id, userId: sessions.userId });
 }

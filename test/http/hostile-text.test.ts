@@ -115,6 +115,7 @@ const PROBES: Record<string, Probe> = {
   'PATCH /scim/v2/:companyId/Groups/:id': { auth: 'scim', body: patchBody, expect: 'scim' },
   'POST /logout': { auth: 'none', body: { x: BAD }, expect: { ignored: 'sign-out reads no body; it only revokes the cookie session' } },
   'POST /invitations/:token': { auth: 'none', body: { x: BAD }, expect: { ignored: 'accepting an invitation reads no body; the token is in the path' } },
+  'POST /saml/:connectionId/slo': { auth: 'none', body: { x: BAD }, expect: { ignored: 'Single Logout reads a form (SAMLRequest or SAMLResponse), never JSON: 400 malformed' } },
 };
 const ACS_ROUTE = 'POST /saml/:connectionId/acs';
 

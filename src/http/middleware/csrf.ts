@@ -11,8 +11,11 @@ import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { carriesSessionCookie } from '../session-cookie.js';
 
-/** The IdP's browser form post is cross-site by design (SAML HTTP-POST binding); SCIM is bearer-only. */
-const exempt = (path: string) => path.startsWith('/scim/') || /^\/saml\/[^/]+\/acs\/?$/.test(path);
+/**
+ * The IdP's browser form posts are cross-site by design (SAML HTTP-POST binding: the ACS, and Single
+ * Logout, which acts on signed messages only, never on the cookie); SCIM is bearer-only.
+ */
+const exempt = (path: string) => path.startsWith('/scim/') || /^\/saml\/[^/]+\/(acs|slo)\/?$/.test(path);
 
 /**
  * Refuses (403 `cross_site_request`) an unsafe request that carries the session cookie and no

@@ -10,7 +10,7 @@ import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { describe } from '../openapi-helpers.js';
 import { browserBindingFor, presentedBrowserBinding, setBrowserBindingCookie } from '../authn-cookie.js';
-import { newNonce } from '../nonce.js';
+import { newNonce, postPagePolicy } from '../nonce.js';
 import { IdpPostPage, RefusalPage, TooManySignInsPage } from '../pages.js';
 import { ErrorBody } from '../schemas.js';
 import { replaceBrowserSession } from '../session-cookie.js';
@@ -29,15 +29,6 @@ function refusalStatus(reason: string): 400 | 403 | 404 | 413 {
   if (reason === 'too_large') return 413;
   if (reason === 'malformed' || reason === 'dtd_forbidden') return 400;
   return 403;
-}
-
-/**
- * The policy of the HTTP-POST start page: its one inline script and stylesheet under the nonce, nothing
- * else. No form-action: the form's only action is the IdP's SSO URL, and browsers apply form-action to the
- * redirects that follow the post, which an IdP may send to any host of its own.
- */
-function postPagePolicy(nonce: string): string {
-  return [`default-src 'none'`, `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`, "base-uri 'none'", "frame-ancestors 'none'"].join('; ');
 }
 
 export const samlRoutes = new Hono<AppEnv>()

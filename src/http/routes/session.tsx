@@ -2,7 +2,9 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import * as v from 'valibot';
-import { endSession, isAccountsFirstSession, resolveSession } from '../../services/sessions.js';
+import type { OutgoingLogout } from '../../saml/index.js';
+import { isAccountsFirstSession, resolveSession } from '../../services/sessions.js';
+import { endSessionWithSingleLogout } from '../../services/slo.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { ADMIN_PERMISSION } from '../middleware/auth.js';
@@ -11,15 +13,26 @@ import { SignedInPage, SignedOutPage } from '../pages.js';
 import { presentPermissionSet, presentUser, presentWorkspace } from '../present.js';
 import * as s from '../schemas.js';
 import { clearSessionCookie, readSessionToken } from '../session-cookie.js';
+import { sendToIdp } from './slo.js';
 
 const tag = 'Session';
 const Me = v.object({ user: s.User, company: v.object({ id: v.string(), name: v.string() }), workspace: v.nullable(s.Workspace), permissionSet: v.nullable(s.PermissionSet) });
 
-/** Revokes the caller's session server-side (if any) and clears the cookie. */
-async function endCurrentSession(c: Context<AppEnv>): Promise<void> {
+const LogoutForm = v.object({
+  action: v.string(),
+  fields: v.record(v.string(), v.string()),
+});
+const LoggedOut = v.object({ logoutUrl: v.optional(v.string()), logoutForm: v.optional(LogoutForm) });
+
+/**
+ * Revokes the caller's session server-side (if any) and clears the cookie; returns the signed
+ * LogoutRequest to take to the IdP when the session's SAML connection does Single Logout.
+ */
+async function endCurrentSession(c: Context<AppEnv>): Promise<OutgoingLogout | null> {
   const token = await readSessionToken(c);
-  if (token) await endSession(c.get('deps'), token);
+  const idpLogout = token ? await endSessionWithSingleLogout(c.get('deps'), token) : null;
   clearSessionCookie(c);
+  return idpLogout;
 }
 
 export const sessionRoutes = new Hono<AppEnv>()
@@ -44,13 +57,25 @@ export const sessionRoutes = new Hono<AppEnv>()
     describe({
       operationId: 'logout',
       summary: 'End the session (revoked server-side) and clear the cookie',
+      description:
+        'When a SAML connection that does Single Logout (an IdP SLO URL and an SP signing key) signed the session in, the answer ' +
+        "is 200 with where to send the browser so the IdP ends its session too: `logoutUrl` (the IdP's HTTP-Redirect binding: " +
+        'navigate to it) or `logoutForm` (HTTP-POST binding: post its fields to its action as a form). Otherwise 204, as always.',
       tag,
       security: 'optionalSession',
-      responses: { 204: { description: 'Signed out (also when there was no session)' }, 400: NUL_IN_URL },
+      responses: {
+        200: { description: 'Signed out here; the browser should now go to the IdP with the signed LogoutRequest', schema: LoggedOut },
+        204: { description: 'Signed out (also when there was no session)' },
+        400: NUL_IN_URL,
+      },
     }),
     async (c) => {
-      await endCurrentSession(c);
-      return c.body(null, 204);
+      const idpLogout = await endCurrentSession(c);
+      if (!idpLogout) return c.body(null, 204);
+      c.header('Cache-Control', 'no-store');
+      if (idpLogout.binding === 'redirect') return c.json({ logoutUrl: idpLogout.location }, 200);
+      const { action, field, value, relayState } = idpLogout.form;
+      return c.json({ logoutForm: { action, fields: { [field]: value, ...(relayState ? { RelayState: relayState } : {}) } } }, 200);
     },
   )
   .post(
@@ -60,10 +85,18 @@ export const sessionRoutes = new Hono<AppEnv>()
       summary: 'Sign-out form target of the landing page',
       tag,
       security: 'optionalSession',
-      responses: { 303: { description: 'Back to /', headers: { Location: { description: '/' } } }, 400: NUL_IN_URL },
+      description:
+        "With Single Logout (see POST /api/logout): 303 to the IdP's SLO URL with the signed LogoutRequest (HTTP-Redirect), or an " +
+        'auto-submitting form page posting it (HTTP-POST); the IdP then answers at /saml/{connectionId}/slo, which lands on /.',
+      responses: {
+        200: { description: "HTML page posting the signed LogoutRequest to the IdP's SLO URL (HTTP-POST binding)", mediaType: 'text/html' },
+        303: { description: "Back to /, or to the IdP's SLO URL with the signed LogoutRequest", headers: { Location: { description: '/ or the IdP SLO URL' } } },
+        400: NUL_IN_URL,
+      },
     }),
     async (c) => {
-      await endCurrentSession(c);
+      const idpLogout = await endCurrentSession(c);
+      if (idpLogout) return sendToIdp(c, idpLogout, 303);
       return c.redirect('/', 303);
     },
   )
