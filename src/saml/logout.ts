@@ -5,11 +5,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { SignedXml } from 'xml-crypto';
-import { CertificateError, certificateBody, normalizeCertificatePem } from './certificate.js';
+import { normalizeCertificatePem } from './certificate.js';
 import { SIG_ALG_RSA_SHA256, signRedirectQuery, verifyRedirectQuery, withQuery } from './redirect-binding.js';
 import type { RedirectField } from './redirect-binding.js';
-import { verifyEnvelopedSignature } from './signature.js';
-import type { TrustedCertificate } from './signature.js';
+import { trustedCertificates, verifyEnvelopedSignature } from './signature.js';
 import { refuse } from './types.js';
 import type { IdpTrust, SamlFailure } from './types.js';
 import { NS, XmlRejected, attrValue, childrenNamed, decodeBase64Xml, optionalChild, parseRoot, textContent } from './xml.js';
@@ -170,19 +169,6 @@ export type LogoutMessage =
 
 export type ReadLogoutResult = { ok: true; message: LogoutMessage } | SamlFailure;
 
-function trusted(pems: readonly string[]): TrustedCertificate[] | SamlFailure {
-  const out: TrustedCertificate[] = [];
-  for (const [index, pem] of pems.entries()) {
-    try {
-      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem) });
-    } catch (error) {
-      if (!(error instanceof CertificateError)) throw error;
-      return refuse('config_invalid', `IdP certificate #${index + 1}: ${error.message}`);
-    }
-  }
-  return out.length > 0 ? out : refuse('config_invalid', 'no IdP signing certificate configured');
-}
-
 function parse(xml: string, what: string): Element | SamlFailure {
   try {
     return parseRoot(xml);
@@ -193,7 +179,7 @@ function parse(xml: string, what: string): Element | SamlFailure {
 }
 
 /** The verified message's root: from the signed canonical XML (POST) or the signed query (Redirect). */
-function verifiedRoot(incoming: IncomingLogout, idp: IdpTrust): { root: Element; relayState: string | null } | SamlFailure {
+function verifiedRoot(incoming: IncomingLogout, idp: IdpTrust, now: Date): { root: Element; relayState: string | null } | SamlFailure {
   if (incoming.binding === 'redirect') {
     const verified = verifyRedirectQuery({ rawQuery: incoming.rawQuery, certificatesPem: idp.certificatesPem, allowSha1: idp.allowSha1 });
     if ('ok' in verified) return verified;
@@ -209,7 +195,7 @@ function verifiedRoot(incoming: IncomingLogout, idp: IdpTrust): { root: Element;
   }
   const root = parse(xml, incoming.field);
   if ('ok' in root) return root;
-  const certificates = trusted(idp.certificatesPem);
+  const certificates = trustedCertificates(idp.certificatesPem, now);
   if ('ok' in certificates) return certificates;
   let signature: Element | null;
   try {
@@ -239,7 +225,7 @@ function instant(el: Element, name: string): Date | null | SamlFailure {
  * when it names one, and its times within the skew.
  */
 export function readLogoutMessage(args: { incoming: IncomingLogout; idp: IdpTrust; sloUrl: string; now: Date; clockSkewMs: number }): ReadLogoutResult {
-  const opened = verifiedRoot(args.incoming, args.idp);
+  const opened = verifiedRoot(args.incoming, args.idp, args.now);
   if ('ok' in opened) return opened;
   const { root, relayState } = opened;
   const kind = root.localName;

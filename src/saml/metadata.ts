@@ -15,11 +15,14 @@ export const IDP_METADATA_MAX_LENGTH = 512 * 1024;
  * an SP signing key: its certificate(s) (use="signing"; the previous one too during a rollover) and
  * our SingleLogoutService on both bindings (logout messages must be signed, so only then).
  */
-export function buildSpMetadata(sp: SpIdentity & { wantAssertionsSigned: true; nameIdFormat?: string | undefined }): string {
+export function buildSpMetadata(
+  sp: SpIdentity & { wantAssertionsSigned: true; nameIdFormat?: string | undefined; authnRequestsSigned?: boolean | undefined },
+): string {
   return ServiceProvider({
     entityID: sp.entityId,
     assertionConsumerService: [{ Binding: POST, Location: sp.acsUrl }],
-    authnRequestsSigned: false,
+    // AuthnRequestsSigned="true" only when this connection signs them (and has the key to).
+    authnRequestsSigned: Boolean(sp.authnRequestsSigned && sp.signing),
     wantAssertionsSigned: sp.wantAssertionsSigned,
     nameIDFormat: [sp.nameIdFormat ?? NAMEID_FORMAT_EMAIL],
     ...(sp.encryption ? { encryptCert: normalizeCertificatePem(sp.encryption.certificatePem) } : {}),

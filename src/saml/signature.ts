@@ -2,7 +2,7 @@ import { SignedXml } from 'xml-crypto';
 import { refuse } from './types.js';
 import type { SamlFailure } from './types.js';
 import { NS, attrValue, childElements, childrenNamed, descendantElements, isNamed, optionalChild, textContent } from './xml.js';
-import { certificateBody } from './certificate.js';
+import { CertificateError, certificateBody, certificateInfo, normalizeCertificatePem } from './certificate.js';
 
 /** A configured IdP certificate, already validated; `index` is its position in the company's list. */
 export interface TrustedCertificate {
@@ -151,4 +151,19 @@ export function verifyEnvelopedSignature(args: {
     return { signedXml, certificateIndex: cert.index, usedSha1: policy.usedSha1 };
   }
   return refuse('signature_invalid', lastError);
+}
+
+/** The configured certificates as the verifier tries them, each marked expired or not at `now`; a certificate that cannot be read is config_invalid. */
+export function trustedCertificates(pems: readonly string[], now: Date): TrustedCertificate[] | SamlFailure {
+  const out: TrustedCertificate[] = [];
+  for (const [index, pem] of pems.entries()) {
+    try {
+      const expired = certificateInfo(pem).notAfter.getTime() <= now.getTime();
+      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem), expired });
+    } catch (error) {
+      if (!(error instanceof CertificateError)) throw error;
+      return refuse('config_invalid', `IdP certificate #${index + 1}: ${error.message}`);
+    }
+  }
+  return out.length > 0 ? out : refuse('config_invalid', 'no IdP signing certificate configured');
 }

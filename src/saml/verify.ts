@@ -1,9 +1,9 @@
 import { checkAssertion } from './assertion.js';
 import type { ResponseEnvelope } from './assertion.js';
-import { CertificateError, certificateBody, certificateInfo, normalizeCertificatePem } from './certificate.js';
+import { certificateInfo } from './certificate.js';
 import { checkEncryptedAssertion, decryptAssertion, isPrivateKeyPem } from './decrypt.js';
 import { samlifyGate } from './samlify-gate.js';
-import { verifyEnvelopedSignature } from './signature.js';
+import { trustedCertificates, verifyEnvelopedSignature } from './signature.js';
 import type { TrustedCertificate, VerifiedSignature } from './signature.js';
 import { checkRoot, checkStatus, inspectDecryptedAssertion, inspectResponse } from './structure.js';
 import { refuse } from './types.js';
@@ -18,20 +18,6 @@ export const MAX_CLOCK_SKEW_MS = 300_000;
 function clampSkew(value: number | undefined): number {
   if (value === undefined || !Number.isFinite(value)) return DEFAULT_CLOCK_SKEW_MS;
   return Math.min(Math.max(0, value), MAX_CLOCK_SKEW_MS);
-}
-
-function trustedCertificates(pems: readonly string[], now: Date): TrustedCertificate[] | SamlFailure {
-  const out: TrustedCertificate[] = [];
-  for (const [index, pem] of pems.entries()) {
-    try {
-      const expired = certificateInfo(pem).notAfter.getTime() <= now.getTime();
-      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem), expired });
-    } catch (error) {
-      if (!(error instanceof CertificateError)) throw error;
-      return refuse('config_invalid', `IdP certificate #${index + 1}: ${error.message}`);
-    }
-  }
-  return out.length > 0 ? out : refuse('config_invalid', 'no IdP signing certificate configured');
 }
 
 function envelopeOf(response: Element): ResponseEnvelope {

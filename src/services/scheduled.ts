@@ -3,18 +3,33 @@
  * Trigger (src/worker.ts) call runScheduledMaintenance every few minutes, on every instance. Each task
  * must therefore be safe to run concurrently and often: it claims its own work in the database.
  */
+import { warnExpiringCertificates } from './certificate-warnings.js';
 import type { ServiceDeps } from './deps.js';
 import { refreshDueMetadata } from './metadata-refresh.js';
+import { sweepExpired } from './sweep.js';
 
 export interface ScheduledTask {
   readonly name: string;
   run(deps: ServiceDeps, now: Date): Promise<Record<string, unknown>>;
 }
 
+export const METADATA_REFRESH_TASK: ScheduledTask = { name: 'metadata_refresh', run: async (deps, now) => ({ ...(await refreshDueMetadata(deps, now)) }) };
+/** Expiry warnings claim each certificate and threshold in the database: overlapping runs record nothing twice. */
+export const CERTIFICATE_WARNINGS_TASK: ScheduledTask = {
+  name: 'certificate_warnings',
+  run: async (deps, now) => ({ ...(await warnExpiringCertificates(deps, now)) }),
+};
+/** The same bounded sweep sign-ins run now and then, so a quiet deployment is swept too. */
+export const SWEEP_EXPIRED_TASK: ScheduledTask = {
+  name: 'sweep_expired',
+  run: async (deps, now) => {
+    await sweepExpired(deps, now);
+    return {};
+  },
+};
+
 /** The tasks, in order; one failing does not stop the others. */
-export const SCHEDULED_TASKS: readonly ScheduledTask[] = [
-  { name: 'metadata_refresh', run: async (deps, now) => ({ ...(await refreshDueMetadata(deps, now)) }) },
-];
+export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK];
 
 export type ScheduledReport = Record<string, { ok: true; result: Record<string, unknown> } | { ok: false; error: unknown }>;
 

@@ -36,7 +36,7 @@ export async function spMetadataFor(deps: ServiceDeps, routeKey: string): Promis
     const urls = companySpUrls(deps.publicUrl, target.company.id);
     return buildSpMetadata({ entityId: urls.entityId, acsUrl: urls.acsUrl, wantAssertionsSigned: true });
   }
-  return buildSpMetadata({ ...spIdentityFor(deps, target.connection), wantAssertionsSigned: true });
+  return buildSpMetadata({ ...spIdentityFor(deps, target.connection), wantAssertionsSigned: true, authnRequestsSigned: target.connection.signAuthnRequests });
 }
 
 /**

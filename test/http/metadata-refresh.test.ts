@@ -5,7 +5,7 @@
  * runs refresh each due connection once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScheduledMaintenance } from '../../src/services/scheduled.js';
+import { METADATA_REFRESH_TASK, runScheduledMaintenance } from '../../src/services/scheduled.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { call, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
@@ -38,7 +38,8 @@ afterAll(async () => {
   await handle?.close();
 });
 
-const run = () => runScheduledMaintenance(scheduledDeps(handle, () => clock), clock);
+// Only the metadata task: the others act on every company of the shared test database, under this file's clock.
+const run = () => runScheduledMaintenance(scheduledDeps(handle, () => clock), clock, [METADATA_REFRESH_TASK]);
 
 /** A company whose first connection is configured from `path` on the test server, serving metadata with `keys` now. */
 async function companyByUrl(name: string, idpEntityId: string, path: string, keys: KeyPair[]): Promise<TestCompany & { connectionId: string }> {
@@ -214,7 +215,7 @@ describe('scheduled refreshes on several instances', () => {
     const second = defaultBackend === 'postgres' ? await openTestDatabase() : handle;
     try {
       later(HOUR + 60_000);
-      const [one, two] = await Promise.all([run(), runScheduledMaintenance(scheduledDeps(second, () => clock), clock)]);
+      const [one, two] = await Promise.all([run(), runScheduledMaintenance(scheduledDeps(second, () => clock), clock, [METADATA_REFRESH_TASK])]);
       expect(one.metadata_refresh!.ok && two.metadata_refresh!.ok).toBe(true);
       expect(paths.map((path) => server.fetches(path))).toEqual([2, 2, 2, 2]);
       // Not due again until METADATA_REFRESH_MINUTES later.

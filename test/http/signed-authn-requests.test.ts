@@ -62,6 +62,10 @@ describe('signed AuthnRequests', () => {
     expect(created.json.signing).toMatchObject({ signAuthnRequests: true, previousCertificate: null });
     expect(created.json.signing.certificate).toContain('BEGIN CERTIFICATE');
 
+    const metadata = await (await app.request(`/saml/${created.json.id}/metadata`)).text();
+    expect(metadata).toMatch(/AuthnRequestsSigned="true"/);
+    expect(metadata).toContain('use="signing"');
+
     const res = await app.request(`/saml/${created.json.id}/login?RelayState=/reports`);
     expect(res.status).toBe(302);
     const location = res.headers.get('Location')!;
@@ -111,6 +115,7 @@ describe('signed AuthnRequests', () => {
     expect(location).not.toContain('Signature=');
     expect(location).not.toContain('SigAlg=');
     expect(created.json.signing).toEqual({ signAuthnRequests: false, certificate: null, previousCertificate: null });
+    expect(await (await app.request(`/saml/${created.json.id}/metadata`)).text()).toMatch(/AuthnRequestsSigned="false"/);
   });
 
   it('a rollover publishes the previous certificate until it is dropped; the new key signs at once', async () => {
@@ -120,6 +125,11 @@ describe('signed AuthnRequests', () => {
     expect(rolled.status, rolled.text).toBe(200);
     expect(rolled.json.signing.previousCertificate).toBe(created.json.signing.certificate);
     expect(rolled.json.signing.certificate).not.toBe(created.json.signing.certificate);
+    // Both certificates are published during the rollover.
+    const body = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    const published = await (await app.request(`/saml/${created.json.id}/metadata`)).text();
+    expect(published).toContain(body(spKey.certificatePem));
+    expect(published).toContain(body(next.certificatePem));
     const location = (await app.request(`/saml/${created.json.id}/login`)).headers.get('Location')!;
     const { octets, signature } = signedOctets(location.slice(location.indexOf('?') + 1).replace(/^tenant=7&/, ''));
     expect(createVerify('RSA-SHA256').update(octets).verify(next.certificatePem, signature)).toBe(true);
