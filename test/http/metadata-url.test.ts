@@ -21,8 +21,9 @@ let app: TestApp;
 let strict: TestApp;
 let server: MetadataServer;
 let idp: TestIdp;
-// Far from the refresh tests' clocks: their scheduled runs (same database) never find these rows due.
-const now = new Date('2090-03-01T10:00:00Z');
+// After the refresh tests' clocks (2031-2033), so their scheduled runs (same database) never find these rows due,
+// and before the test certificates expire (openssl, 3650 days from today).
+const now = new Date('2035-06-01T10:00:00Z');
 
 beforeAll(async () => {
   handle = await openTestDatabase();
