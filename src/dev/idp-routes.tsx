@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import { inflateRawSync } from 'node:zlib';
 import type { AppEnv } from '../http/env.js';
-import { companySpUrls } from '../services/saml-connection.js';
+import { companySpUrls } from '../services/sp-keys.js';
 import type { Demo } from './demo.js';
 import { signDevResponse } from './sign-response.js';
 

@@ -27,7 +27,8 @@ import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbse
 import type { User } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { connectionRefusal, spIdentityFor, trustedCertificates } from './saml-connection.js';
+import { connectionRefusal } from './saml-connection.js';
+import { spIdentityFor, trustedCertificates } from './sp-keys.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { startSession } from './sessions.js';

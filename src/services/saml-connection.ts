@@ -3,12 +3,11 @@
  * URLs), and the SP identity the ACS verifies against. `PUT|GET …/saml` and `/saml/<companyId>/...`
  * are aliases of the company's first connection.
  */
-import { createSign, createVerify } from 'node:crypto';
 import type { Flow } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
-import { newId, seal, unsealWithAny } from '../crypto.js';
+import { newId } from '../crypto.js';
 import { CertificateError, certificateInfo, normalizeCertificatePem, parseIdpMetadata } from '../saml/index.js';
-import type { IdpMetadata, SpIdentity } from '../saml/index.js';
+import type { IdpMetadata } from '../saml/index.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { SamlConnection, SamlConnectionPatch } from '../store/saml.js';
@@ -19,21 +18,18 @@ import {
   idpEntityIdTaken,
   insertSamlConnection,
   listCompanyConnections,
-  listSealedSpKeys,
-  replaceSealedSpKey,
   updateSamlConnection,
 } from '../store/saml.js';
 import { revokeConnectionSessions } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
-import { ConflictError, InvalidInputError, NotFoundError, UnavailableError } from './errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from './errors.js';
+import { checkKeyPair, checkSigningPair, sealEncryptionKey, sealSigningKey } from './sp-keys.js';
 import { metadataColumns, readyIdp } from './idp-metadata-url.js';
 import type { ReadyIdpInput } from './idp-metadata-url.js';
 
 /** The routes present it; they never import the store. */
 export type { SamlConnection };
 
-const SEAL_PURPOSE = 'sp-encryption-key';
-const SIGNING_SEAL_PURPOSE = 'sp-signing-key';
 /** The clock skew a connection may allow on assertion times: at most 5 minutes. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 export const DEFAULT_CONNECTION_NAME = 'SAML';
@@ -78,131 +74,6 @@ export interface SamlConnectionInput extends ConnectionOptions {
   dropPreviousSpSigningCertificate?: boolean | undefined;
   /** Sign AuthnRequests with the SP signing key (needs one). */
   signAuthnRequests?: boolean | undefined;
-}
-
-/** What a connection's SP URLs are built from: its id, or its company's id when it answers at the company-level URLs. */
-export type ConnectionUrlKey = Pick<SamlConnection, 'id' | 'companyId' | 'companyUrls'>;
-
-/** A connection's SP URLs, built from PUBLIC_URL (a company's first connection may answer at /saml/<companyId>). */
-export function spUrls(publicUrl: string, connection: ConnectionUrlKey) {
-  const base = `${publicUrl}/saml/${connection.companyUrls ? connection.companyId : connection.id}`;
-  return { entityId: base, acsUrl: `${base}/acs`, metadataUrl: `${base}/metadata`, loginUrl: `${base}/login`, sloUrl: `${base}/slo` };
-}
-
-/** The SP URLs a company without any connection yet will have: its first connection answers at the company-level URLs. */
-export function companySpUrls(publicUrl: string, companyId: string) {
-  return spUrls(publicUrl, { id: '', companyId, companyUrls: true });
-}
-
-/** The secrets that may open a sealed value: the current SESSION_SECRET first, then SESSION_SECRET_PREVIOUS. */
-function unsealingSecrets(deps: ServiceDeps): string[] {
-  return [deps.sessionSecret, ...(deps.previousSessionSecrets ?? [])];
-}
-
-/** Nothing configured can open a connection's sealed SP key: only the operator can fix it (503, never a 500). */
-export class SealedKeyUnreadableError extends UnavailableError {
-  constructor(connectionId: string) {
-    super(
-      'sealed_key_unreadable',
-      `An SP key of SAML connection ${connectionId} was sealed with a SESSION_SECRET this server no longer has. ` +
-        'Operator: set SESSION_SECRET_PREVIOUS to the former SESSION_SECRET and restart, then POST /api/operator/reseal; ' +
-        'if that secret is lost, the company admin must upload a new SP key pair for the connection.',
-    );
-  }
-}
-
-function unsealer(deps: ServiceDeps, sealed: string, purpose: string, connectionId: string): () => string {
-  return () => {
-    const opened = unsealWithAny(sealed, unsealingSecrets(deps), purpose);
-    if (!opened) throw new SealedKeyUnreadableError(connectionId);
-    return opened.plaintext;
-  };
-}
-
-/**
- * The SP identity one connection's IdP knows us by. The private keys are unsealed only when a message
- * needs them: metadata and unencrypted responses keep working whatever secret sealed them.
- */
-export function spIdentityFor(deps: ServiceDeps, connection: SamlConnection): SpIdentity {
-  const urls = spUrls(deps.publicUrl, connection);
-  const identity: SpIdentity = {
-    entityId: connection.spEntityIdOverride ?? urls.entityId,
-    acsUrl: connection.acsUrlOverride ?? urls.acsUrl,
-    sloUrl: urls.sloUrl,
-  };
-  if (connection.spEncryptionCertificate && connection.spEncryptionKeySealed) {
-    identity.encryption = {
-      certificatePem: connection.spEncryptionCertificate,
-      privateKeyPem: unsealer(deps, connection.spEncryptionKeySealed, SEAL_PURPOSE, connection.id),
-    };
-  }
-  if (connection.spSigningCertificate && connection.spSigningKeySealed) {
-    identity.signing = {
-      certificatePem: connection.spSigningCertificate,
-      previousCertificatePem: connection.spSigningPreviousCertificate,
-      privateKeyPem: unsealer(deps, connection.spSigningKeySealed, SIGNING_SEAL_PURPOSE, connection.id),
-    };
-  }
-  return identity;
-}
-
-/** The certificates a response may be signed with: the current ones, and those the last metadata refresh retired. */
-export function trustedCertificates(connection: Pick<SamlConnection, 'certificates' | 'retiredCertificates'>): string[] {
-  return [...new Set([...connection.certificates, ...connection.retiredCertificates])];
-}
-
-/** Seals an SP signing private key for storage (the SP signing key management builds on it). */
-export function sealSigningKey(deps: ServiceDeps, privateKeyPem: string): string {
-  return seal(privateKeyPem, deps.sessionSecret, SIGNING_SEAL_PURPOSE);
-}
-
-export interface ResealReport {
-  /** Keys re-sealed with the current SESSION_SECRET (they were sealed with a previous one). */
-  resealed: number;
-  /** Keys already sealed with the current SESSION_SECRET. */
-  alreadyCurrent: number;
-  /** Companies whose key no configured secret opens (their encrypted sign-ins answer sealed_key_unreadable). */
-  unreadable: string[];
-}
-
-/**
- * After a SESSION_SECRET rotation: re-seals every stored SP key that a previous secret opens with the
- * current one, so SESSION_SECRET_PREVIOUS can then be removed. Each connection's change is audited.
- */
-export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise<ResealReport> {
-  const report: ResealReport = { resealed: 0, alreadyCurrent: 0, unreadable: [] };
-  for (const row of await listSealedSpKeys(deps.db)) {
-    const keys = [
-      { column: 'encryption' as const, sealed: row.encryption, purpose: SEAL_PURPOSE },
-      { column: 'signing' as const, sealed: row.signing, purpose: SIGNING_SEAL_PURPOSE },
-    ];
-    for (const { column, sealed, purpose } of keys) {
-      if (sealed === null) continue;
-      const opened = unsealWithAny(sealed, unsealingSecrets(deps), purpose);
-      if (!opened) {
-        if (!report.unreadable.includes(row.companyId)) report.unreadable.push(row.companyId);
-      } else if (opened.secretIndex === 0) {
-        report.alreadyCurrent += 1;
-      } else {
-        const replaced = await deps.db.transaction(async (tx) => {
-          if (!(await replaceSealedSpKey(tx, row.connectionId, column, sealed, seal(opened.plaintext, deps.sessionSecret, purpose)))) return false;
-          await recordAudit(tx, {
-            companyId: row.companyId,
-            actor,
-            action: 'saml_connection.key_resealed',
-            targetType: 'saml_connection',
-            targetId: row.connectionId,
-            data: { key: column },
-          });
-          return true;
-        });
-        // Not replaced: an admin stored a new key meanwhile, sealed with the current secret.
-        if (replaced) report.resealed += 1;
-        else report.alreadyCurrent += 1;
-      }
-    }
-  }
-  return report;
 }
 
 /** What the ACS refuses of a connection before the JIT rules are asked (login.ts and the JIT explanation), or null. */
@@ -270,33 +141,6 @@ function resolveIdp(input: ReadyIdpInput): {
     ssoBinding: input.ssoBinding ?? 'redirect',
     certificates: requireCertificates(input.certificates),
   };
-}
-
-function checkKeyPair(pair: { privateKeyPem: string; certificatePem: string }, field: 'spEncryption' | 'spSigning') {
-  // The key must be usable for decryption; the certificate is what IdP admins upload.
-  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(pair.privateKeyPem)) {
-    throw new InvalidInputError('invalid_private_key', `${field}.privateKeyPem must be a PEM private key.`);
-  }
-  try {
-    return { certificatePem: normalizeCertificatePem(pair.certificatePem), privateKeyPem: pair.privateKeyPem.trim() };
-  } catch {
-    throw new InvalidInputError('invalid_certificate', `${field}.certificatePem is not an X.509 certificate.`);
-  }
-}
-
-/** A signing pair whose key does not sign for its certificate would make every IdP refuse our messages: refuse it now. */
-function checkSigningPair(pair: { privateKeyPem: string; certificatePem: string }) {
-  const checked = checkKeyPair(pair, 'spSigning');
-  const probe = 'saml-scim-bridge signing key check';
-  let matches: boolean;
-  try {
-    const signature = createSign('RSA-SHA256').update(probe).sign(checked.privateKeyPem);
-    matches = createVerify('RSA-SHA256').update(probe).verify(checked.certificatePem, signature);
-  } catch {
-    throw new InvalidInputError('invalid_private_key', 'spSigning.privateKeyPem is not an RSA private key that can sign.');
-  }
-  if (!matches) throw new InvalidInputError('key_pair_mismatch', 'spSigning.privateKeyPem is not the private key of spSigning.certificatePem.');
-  return checked;
 }
 
 /** The SP signing columns an input sets: a new pair moves the current certificate to "previous" (a rollover). */
@@ -377,7 +221,7 @@ function connectionColumns(
   if (input.spEncryption !== undefined) {
     const encryption = input.spEncryption ? checkKeyPair(input.spEncryption, 'spEncryption') : null;
     patch.spEncryptionCertificate = encryption?.certificatePem ?? null;
-    patch.spEncryptionKeySealed = encryption ? seal(encryption.privateKeyPem, deps.sessionSecret, SEAL_PURPOSE) : null;
+    patch.spEncryptionKeySealed = encryption ? sealEncryptionKey(deps, encryption.privateKeyPem) : null;
   }
   return patch;
 }

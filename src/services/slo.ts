@@ -18,7 +18,7 @@ import { consumeSamlRequest, findConnectionById, insertSamlRequest } from '../st
 import type { Session } from '../store/sessions.js';
 import { revokeSamlSessions, revokeSession } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
-import { SealedKeyUnreadableError, spIdentityFor } from './saml-connection.js';
+import { SealedKeyUnreadableError, spIdentityFor } from './sp-keys.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { resolveSession } from './sessions.js';

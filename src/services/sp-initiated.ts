@@ -10,7 +10,7 @@ import type { AuthnRequestPost } from '../saml/index.js';
 import { countHit } from '../store/rate-limits.js';
 import { insertSamlRequest } from '../store/saml.js';
 import type { ServiceDeps } from './deps.js';
-import { companySpUrls, spIdentityFor } from './saml-connection.js';
+import { companySpUrls, spIdentityFor } from './sp-keys.js';
 import { resolveSamlRoute } from './saml-route.js';
 import { maybeSweepExpired } from './sweep.js';
 

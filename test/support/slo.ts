@@ -8,7 +8,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import { SignedXml } from 'xml-crypto';
 import type { ServiceDeps } from '../../src/services/deps.js';
-import { sealSigningKey } from '../../src/services/saml-connection.js';
+import { sealSigningKey } from '../../src/services/sp-keys.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { samlConnections } from '../../src/store/schema.js';
 import { testConfig } from './app.js';

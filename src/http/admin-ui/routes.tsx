@@ -7,7 +7,7 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { resolveSession } from '../../services/sessions.js';
-import { companySpUrls } from '../../services/saml-connection.js';
+import { companySpUrls } from '../../services/sp-keys.js';
 import { scimBaseUrl } from '../../services/scim-tokens.js';
 import type { AppEnv } from '../env.js';
 import { ADMIN_PERMISSION } from '../middleware/auth.js';

@@ -5,17 +5,8 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import {
-  companyConnections,
-  configureSamlConnection,
-  createSamlConnection,
-  removeConnection,
-  requireConnection,
-  requireSamlConnection,
-  spIdentityFor,
-  spUrls,
-  updateConnection,
-} from '../../services/saml-connection.js';
+import { companyConnections, configureSamlConnection, createSamlConnection, removeConnection, requireConnection, requireSamlConnection, updateConnection } from '../../services/saml-connection.js';
+import { spIdentityFor, spUrls } from '../../services/sp-keys.js';
 import { certificateStatus, connectionWarnings } from '../../services/certificate-warnings.js';
 import type { ConnectionPatchInput, SamlConnection, SamlConnectionInput } from '../../services/saml-connection.js';
 import { InvalidInputError } from '../../services/errors.js';

@@ -16,7 +16,7 @@ import {
   revokeDomainException,
 } from '../../services/support.js';
 import { disableJitAsSupport } from '../../services/jit-settings.js';
-import { resealStoredKeys } from '../../services/saml-connection.js';
+import { resealStoredKeys } from '../../services/sp-keys.js';
 import type { AppEnv } from '../env.js';
 import { requireOperator } from '../middleware/auth.js';
 import { describe } from '../openapi-helpers.js';
