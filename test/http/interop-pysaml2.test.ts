@@ -6,13 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.js';
-import { call, makeApp, setupCompany } from '../support/app.js';
+import { makeApp, setupCompany } from '../support/app.js';
 import type { TestApp, TestCompany } from '../support/app.js';
 import { openTestDatabase } from '../support/db.js';
-import { alterAfterSigning, connectionFromMetadata, decodeResponse, occupyCompanyUrls, signaturePlaces, spMetadataOf, startLogin } from '../support/interop.js';
+import { commonInteropCases, connectionFromMetadata, occupyCompanyUrls, signaturePlaces, startLogin } from '../support/interop.js';
 import type { InteropConnection } from '../support/interop.js';
 import { createPythonIdp, pythonLibraryAvailable } from '../support/python-idp.js';
-import { generateKeyPair } from '../support/test-idp.js';
 import type { PythonIdp } from '../support/python-idp.js';
 import { PUBLIC_URL, confirmedUser, me, postAcs } from '../support/saml.js';
 
@@ -86,59 +85,7 @@ describe.skipIf(!pythonLibraryAvailable('pysaml2'))('pysaml2 as the IdP', () => 
     await signIn(answer.samlResponse, start.cookie);
   });
 
-  /** With our SP encryption key pair configured on the connection for the duration of `run`. */
-  async function withSpEncryption(run: (spMetadata: string) => Promise<void>) {
-    const path = `/api/companies/${company.id}/saml-connections/${connection.id}`;
-    const changed = await call(app, 'PATCH', path, { token: company.key, body: { spEncryption: generateKeyPair('bridge-sp-encryption') } });
-    expect(changed.status, changed.text).toBe(200);
-    try {
-      const spMetadata = await spMetadataOf(app, connection.id);
-      expect(spMetadata).toContain('use="encryption"');
-      await run(spMetadata);
-    } finally {
-      await call(app, 'PATCH', path, { token: company.key, body: { spEncryption: null } });
-    }
-  }
-
-  it('IdP-initiated: a pysaml2 response whose signed assertion is encrypted (AES-256-CBC, RSA-OAEP) to our SP certificate is accepted', async () => {
-    await withSpEncryption(async (spMetadata) => {
-      const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata, nameId: email, attributes: { mail: [email] }, encrypt: 'aes256-cbc' });
-      const xml = decodeResponse(samlResponse);
-      expect(xml).toMatch(/<(\w+:)?EncryptedAssertion[\s>]/);
-      expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"');
-      expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"');
-      expect(xml).not.toContain(email);
-      await signIn(samlResponse);
-    });
-  });
-
-  it('refuses a pysaml2 assertion encrypted with 3DES-CBC (pysaml2\'s only cipher) as decryption_failed, naming the cipher to the admin', async () => {
-    await withSpEncryption(async (spMetadata) => {
-      const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata, nameId: email, encrypt: 'tripledes-cbc' });
-      expect(decodeResponse(samlResponse)).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#tripledes-cbc"');
-      const result = await postAcs(app, connection.acsKey, samlResponse);
-      expect(result.status).toBe(403);
-      expect(result.html).toContain('decryption_failed');
-      const audit = await call(app, 'GET', `/api/companies/${company.id}/audit-events?action=saml.login_refused&limit=1`, { token: company.key });
-      expect(audit.json.events[0].reason).toBe('decryption_failed');
-      expect(JSON.stringify(audit.json.events[0])).toContain('unsupported or insecure cipher: http://www.w3.org/2001/04/xmlenc#tripledes-cbc');
-    });
-  });
-
-  it('IdP-initiated: an unsolicited pysaml2 response is accepted', async () => {
-    const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata: connection.spMetadata, nameId: email, attributes: { mail: [email] } });
-    expect(Buffer.from(samlResponse, 'base64').toString('utf8')).not.toContain('InResponseTo');
-    await signIn(samlResponse);
-  });
-
-  it('refuses a pysaml2-signed response whose email attribute was altered after signing (signature_invalid)', async () => {
-    const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata: connection.spMetadata, nameId: email, attributes: { mail: [email] } });
-    const tampered = alterAfterSigning(samlResponse, `>${email}</ns1:AttributeValue>`, '>mallory@interop-pysaml2.example</ns1:AttributeValue>');
-    const result = await postAcs(app, connection.acsKey, tampered);
-    expect(result.status).toBe(403);
-    expect(result.html).toContain('signature_invalid');
-    expect(result.cookie).toBeNull();
-  });
+  commonInteropCases('pysaml2', () => ({ app, company, connection, idp, email, signIn, attributeElement: 'ns1:AttributeValue' }));
 
   it("refuses pysaml2's default RSA-SHA1 signature while the connection does not allow SHA-1 (sha1_not_allowed)", async () => {
     const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata: connection.spMetadata, nameId: email, algorithm: 'sha1' });

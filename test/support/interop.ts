@@ -3,11 +3,12 @@
  * SP metadata, and an SP-initiated start read as the browser would (the POST form or the 302).
  */
 import { inflateRawSync } from 'node:zlib';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { call } from './app.js';
 import type { TestApp, TestCompany } from './app.js';
-import type { IncomingAuthnRequest } from './python-idp.js';
-import { AUTHN_COOKIE } from './saml.js';
+import type { IncomingAuthnRequest, PythonIdp } from './python-idp.js';
+import { generateKeyPair } from './test-idp.js';
+import { AUTHN_COOKIE, postAcs } from './saml.js';
 
 export interface InteropConnection {
   id: string;
@@ -117,4 +118,80 @@ export function signaturePlaces(samlResponse: string): { response: boolean; asse
   const assertionStart = xml.search(/<(\w+:)?Assertion[\s>]/);
   const signatures = [...xml.matchAll(/<(\w+:)?Signature[\s>]/g)].map((m) => m.index!);
   return { response: signatures.some((i) => i < assertionStart), assertion: signatures.some((i) => i > assertionStart) };
+}
+
+export interface InteropContext {
+  app: TestApp;
+  company: TestCompany;
+  connection: InteropConnection;
+  idp: PythonIdp;
+  /** The confirmed user the IdP signs in. */
+  email: string;
+  /** Posts a response to the connection's ACS and checks that it signed `email` in. */
+  signIn: (samlResponse: string, cookie?: string) => Promise<void>;
+  /** The element, with the prefix the library writes, that holds an attribute value. */
+  attributeElement: string;
+}
+
+/** The cases every library must pass the same way: encrypted assertions (AES accepted, 3DES refused), IdP-initiated, tampering. */
+export function commonInteropCases(library: string, context: () => InteropContext): void {
+  /** With our SP encryption key pair configured on the connection for the duration of `run`. */
+  async function withSpEncryption(run: (spMetadata: string) => Promise<void>) {
+    const { app, company, connection } = context();
+    const path = `/api/companies/${company.id}/saml-connections/${connection.id}`;
+    const changed = await call(app, 'PATCH', path, { token: company.key, body: { spEncryption: generateKeyPair('bridge-sp-encryption') } });
+    expect(changed.status, changed.text).toBe(200);
+    try {
+      const spMetadata = await spMetadataOf(app, connection.id);
+      expect(spMetadata).toContain('use="encryption"');
+      await run(spMetadata);
+    } finally {
+      await call(app, 'PATCH', path, { token: company.key, body: { spEncryption: null } });
+    }
+  }
+
+  it(`IdP-initiated: a ${library} response whose signed assertion is encrypted (AES-256-CBC, RSA-OAEP) to our SP certificate is accepted`, async () => {
+    const { connection, idp, email, signIn } = context();
+    await withSpEncryption(async (spMetadata) => {
+      const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata, nameId: email, attributes: { mail: [email] }, encrypt: 'aes256-cbc' });
+      const xml = decodeResponse(samlResponse);
+      expect(xml).toMatch(/<(\w+:)?EncryptedAssertion[\s>]/);
+      expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#aes256-cbc"');
+      expect(xml).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"');
+      expect(xml).not.toContain(email);
+      await signIn(samlResponse);
+    });
+  });
+
+  it(`refuses a ${library} assertion encrypted with 3DES-CBC as decryption_failed, naming the cipher to the admin`, async () => {
+    const { app, company, connection, idp, email } = context();
+    await withSpEncryption(async (spMetadata) => {
+      const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata, nameId: email, encrypt: 'tripledes-cbc' });
+      expect(decodeResponse(samlResponse)).toContain('Algorithm="http://www.w3.org/2001/04/xmlenc#tripledes-cbc"');
+      const result = await postAcs(app, connection.acsKey, samlResponse);
+      expect(result.status).toBe(403);
+      expect(result.html).toContain('decryption_failed');
+      const audit = await call(app, 'GET', `/api/companies/${company.id}/audit-events?action=saml.login_refused&limit=1`, { token: company.key });
+      expect(audit.json.events[0].reason).toBe('decryption_failed');
+      expect(JSON.stringify(audit.json.events[0])).toContain('unsupported or insecure cipher: http://www.w3.org/2001/04/xmlenc#tripledes-cbc');
+    });
+  });
+
+  it(`IdP-initiated: an unsolicited ${library} response is accepted`, async () => {
+    const { connection, idp, email, signIn } = context();
+    const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata: connection.spMetadata, nameId: email, attributes: { mail: [email] } });
+    expect(decodeResponse(samlResponse)).not.toContain('InResponseTo');
+    await signIn(samlResponse);
+  });
+
+  it(`refuses a ${library}-signed response whose email attribute was altered after signing (signature_invalid)`, async () => {
+    const { app, connection, idp, email, attributeElement } = context();
+    const { samlResponse } = idp.unsolicited(connection.spEntityId, { spMetadata: connection.spMetadata, nameId: email, attributes: { mail: [email] } });
+    const domain = email.slice(email.indexOf('@'));
+    const tampered = alterAfterSigning(samlResponse, `>${email}</${attributeElement}>`, `>mallory${domain}</${attributeElement}>`);
+    const result = await postAcs(app, connection.acsKey, tampered);
+    expect(result.status).toBe(403);
+    expect(result.html).toContain('signature_invalid');
+    expect(result.cookie).toBeNull();
+  });
 }
