@@ -31,6 +31,25 @@ export interface RefusalProps {
   email: string | null;
 }
 
+/** The box of a refusal page: what to tell the admin, the connection when known, the reason code. */
+function AdminAdvice(props: { advice: string; connectionName?: string | null | undefined; reason: string }) {
+  return (
+    <div class="box">
+      <p>
+        <strong>What to tell your admin:</strong> {props.advice}
+      </p>
+      {props.connectionName ? (
+        <p>
+          Single sign-on connection: <strong>{props.connectionName}</strong>
+        </p>
+      ) : null}
+      <p>
+        Reason code: <code>{props.reason}</code>
+      </p>
+    </div>
+  );
+}
+
 /** "We could not sign you in": the reason in plain words and what to tell the admin; never internals. */
 export function RefusalPage(props: RefusalProps) {
   const words = isReasonCode(props.reason)
@@ -47,19 +66,7 @@ export function RefusalPage(props: RefusalProps) {
     <Layout title={words.title}>
       <h1>{words.title}</h1>
       <p>{words.message}</p>
-      <div class="box">
-        <p>
-          <strong>What to tell your admin:</strong> {words.adviceForAdmin}
-        </p>
-        {props.connectionName ? (
-          <p>
-            Single sign-on connection: <strong>{props.connectionName}</strong>
-          </p>
-        ) : null}
-        <p>
-          Reason code: <code>{props.reason}</code>
-        </p>
-      </div>
+      <AdminAdvice advice={words.adviceForAdmin} connectionName={props.connectionName} reason={props.reason} />
     </Layout>
   );
 }
@@ -229,19 +236,11 @@ export function LogoutRefusedPage(props: { reason: string; companyName: string |
         A sign-out message from your identity provider{props.companyName ? <> for {props.companyName}</> : null} could not be accepted.
         To be sure you are signed out here, close your browser.
       </p>
-      <div class="box">
-        <p>
-          <strong>What to tell your admin:</strong> {LOGOUT_ADVICE[props.reason] ?? 'Check the Single Logout settings of the SAML connection and its audit log.'}
-        </p>
-        {props.connectionName ? (
-          <p>
-            Single sign-on connection: <strong>{props.connectionName}</strong>
-          </p>
-        ) : null}
-        <p>
-          Reason code: <code>{props.reason}</code>
-        </p>
-      </div>
+      <AdminAdvice
+        advice={LOGOUT_ADVICE[props.reason] ?? 'Check the Single Logout settings of the SAML connection and its audit log.'}
+        connectionName={props.connectionName}
+        reason={props.reason}
+      />
     </Layout>
   );
 }

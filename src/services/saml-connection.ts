@@ -76,6 +76,11 @@ export interface SamlConnectionInput extends ConnectionOptions {
   signAuthnRequests?: boolean | undefined;
 }
 
+/** How audit events name a connection. */
+export function connectionRef(connection: Pick<SamlConnection, 'id' | 'name'>): { id: string; name: string } {
+  return { id: connection.id, name: connection.name };
+}
+
 /** What the ACS refuses of a connection before the JIT rules are asked (login.ts and the JIT explanation), or null. */
 export function connectionRefusal(connection: SamlConnection, flow: Flow): { reason: 'connection_disabled' | 'idp_initiated_disabled'; detail: string } | null {
   if (!connection.enabled) return { reason: 'connection_disabled', detail: `The SAML connection "${connection.name}" (${connection.id}) is disabled.` };

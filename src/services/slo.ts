@@ -12,13 +12,14 @@ import type { SamlFailureReason } from '../core/reasons.js';
 import { buildLogoutRequestXml, buildLogoutResponseXml, encodeLogoutMessage, readLogoutMessage, STATUS_REQUESTER, STATUS_SUCCESS, STATUS_UNKNOWN_PRINCIPAL } from '../saml/index.js';
 import type { IncomingLogout, LogoutMessage, OutgoingLogout } from '../saml/index.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
-import type { AuditInput } from '../store/audit.js';
+import type { Actor, AuditInput } from '../store/audit.js';
 import type { SamlConnection } from '../store/saml.js';
 import { consumeSamlRequest, findConnectionById, insertSamlRequest } from '../store/saml.js';
 import type { Session } from '../store/sessions.js';
 import { revokeSamlSessions, revokeSession } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
 import { SealedKeyUnreadableError, spIdentityFor } from './sp-keys.js';
+import { connectionRef } from './saml-connection.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
 import { resolveSession } from './sessions.js';
@@ -46,8 +47,16 @@ type Target = SamlRouteTarget & { connection: SamlConnection };
 
 const newMessageId = (): string => `_${randomBytes(20).toString('hex')}`;
 
-function connectionRef(connection: SamlConnection) {
-  return { id: connection.id, name: connection.name };
+/** A Single Logout step that went through, audited on the connection. */
+async function recordLogout(deps: ServiceDeps, connection: SamlConnection, actor: Actor, data: Record<string, unknown>): Promise<void> {
+  await recordAudit(deps.db, {
+    companyId: connection.companyId,
+    actor,
+    action: 'saml.logout',
+    targetType: 'saml_connection',
+    targetId: connection.id,
+    data: { ...data, connection: connectionRef(connection) },
+  });
 }
 
 function statusOf(reason: SloRefusalReason): 400 | 403 | 404 | 409 | 413 | 503 {
@@ -159,14 +168,7 @@ async function answerLogoutRequest(deps: ServiceDeps, target: Target, request: E
   if (!known) {
     await refuse(deps, target, { reason: 'unknown_session', detail: `No live session of ${request.nameId} from this connection.`, authenticated: true, data: facts });
   } else {
-    await recordAudit(deps.db, {
-      companyId: company.id,
-      actor: { type: 'idp', id: connection.idpEntityId },
-      action: 'saml.logout',
-      targetType: 'saml_connection',
-      targetId: connection.id,
-      data: { flow: 'idp_initiated', ...facts, userIds: [...new Set(ended.map((s) => s.userId))], connection: connectionRef(connection) },
-    });
+    await recordLogout(deps, connection, { type: 'idp', id: connection.idpEntityId }, { flow: 'idp_initiated', ...facts, userIds: [...new Set(ended.map((s) => s.userId))] });
   }
   return { kind: 'send', message };
 }
@@ -186,14 +188,7 @@ async function completeSpInitiatedLogout(deps: ServiceDeps, target: Target, resp
     });
   }
   // The bridge session ended when the request was sent; a non-success status is only recorded.
-  await recordAudit(deps.db, {
-    companyId: company.id,
-    actor: { type: 'idp', id: connection.idpEntityId },
-    action: 'saml.logout',
-    targetType: 'saml_connection',
-    targetId: connection.id,
-    data: { flow: 'sp_initiated', step: 'completed', ...facts, connection: connectionRef(connection) },
-  });
+  await recordLogout(deps, connection, { type: 'idp', id: connection.idpEntityId }, { flow: 'sp_initiated', step: 'completed', ...facts });
   return { kind: 'signed_out' };
 }
 
@@ -237,14 +232,7 @@ export async function startSpInitiatedLogout(deps: ServiceDeps, session: Session
     sessionIndex: session.sessionIndex,
     notOnOrAfter: new Date(now.getTime() + LOGOUT_REQUEST_LIFETIME_MS),
   });
-  await recordAudit(deps.db, {
-    companyId: connection.companyId,
-    actor: { type: 'user', id: session.userId },
-    action: 'saml.logout',
-    targetType: 'saml_connection',
-    targetId: connection.id,
-    data: { flow: 'sp_initiated', step: 'request_sent', requestId, sessionId: session.id, binding: send.binding, connection: connectionRef(connection) },
-  });
+  await recordLogout(deps, connection, { type: 'user', id: session.userId }, { flow: 'sp_initiated', step: 'request_sent', requestId, sessionId: session.id, binding: send.binding });
   return encodeLogoutMessage({ xml, field: 'SAMLRequest', binding: send.binding, endpoint: send.endpoint, signing });
 }
 
