@@ -14,20 +14,21 @@ import { decideJit } from '../core/jit.js';
 import type { Flow, JitDecision } from '../core/jit.js';
 import { safeRelayPath } from '../core/relay-state.js';
 import type { ReasonCode } from '../core/reasons.js';
-import { newId, secretMatchesHash } from '../crypto.js';
+import { secretMatchesHash } from '../crypto.js';
 import { claimedIssuer, extractProfile, verifySamlResponse } from '../saml/index.js';
 import type { AttributeMapping, SamlProfile, VerifiedAssertion } from '../saml/index.js';
 import type { AuditInput } from '../store/audit.js';
 import { recordAggregatedAudit, recordAudit } from '../store/audit.js';
-import type { Executor, Tx } from '../store/db.js';
+import type { Executor } from '../store/db.js';
 import { lockDirectoryIdentities } from '../store/directory.js';
 import { consumeSamlRequest, listCompanyConnections, rememberAssertion } from '../store/saml.js';
 import type { SamlConnection } from '../store/saml.js';
-import { confirmInvitedUser, findUserByEmail, insertMembership, insertUserIfAbsent } from '../store/users.js';
+import { confirmInvitedUser } from '../store/users.js';
 import type { User } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
-import { connectionRefusal } from './saml-connection.js';
+import { provisionUser } from './jit-provision.js';
+import { connectionRef, connectionRefusal } from './saml-connection.js';
 import { spIdentityFor, trustedCertificates } from './sp-keys.js';
 import { resolveSamlRoute } from './saml-route.js';
 import type { SamlRouteTarget } from './saml-route.js';
@@ -85,10 +86,6 @@ function mappingOf(connection: SamlConnection): Partial<AttributeMapping> {
   return { email: pick('email'), firstName: pick('firstName'), lastName: pick('lastName'), groups: pick('groups') };
 }
 
-function connectionRef(connection: SamlConnection | null) {
-  return connection ? { id: connection.id, name: connection.name } : null;
-}
-
 /**
  * The one place a sign-in's outcome reaches the audit log: a refusal (on its own row once the
  * signature verified, else on the hourly aggregate) or, inside the sign-in's transaction, the success.
@@ -114,7 +111,7 @@ async function recordOutcome(
         sessionId,
         provisioned,
         confirmedInvitation,
-        connection: connectionRef(target.connection),
+        connection: target.connection ? connectionRef(target.connection) : null,
       },
     });
     return;
@@ -133,7 +130,7 @@ async function recordOutcome(
       email: refusal.email ?? null,
       nameId: refusal.assertion?.nameId ?? null,
       assertionId: refusal.assertion?.assertionId ?? null,
-      connection: connectionRef(target.connection),
+      connection: target.connection ? connectionRef(target.connection) : null,
     },
   };
   if (!refusal.unauthenticated) {
@@ -379,45 +376,4 @@ export async function consumeSamlResponse(deps: ServiceDeps, routeKey: string, i
     provisioned: applied.value.provisioned,
     flow: verified.value.flow,
   };
-}
-
-/**
- * Creates the JIT account and its membership. Two first logins of one person race here: the unique
- * (company, email) key lets exactly one insert win; the loser waits for it and signs in as that user.
- */
-async function provisionUser(
-  tx: Tx,
-  companyId: string,
-  decision: Extract<ReturnType<typeof decideJit>, { kind: 'provision' }>,
-  profile: { firstName: string | null; lastName: string | null },
-  now: Date,
-): Promise<{ user: User; created: boolean }> {
-  const user = await insertUserIfAbsent(tx, {
-      id: newId('usr'),
-      companyId,
-      email: decision.email.original,
-      emailNormalized: decision.email.normalised,
-      emailDomain: decision.email.domain,
-      firstName: profile.firstName,
-      lastName: profile.lastName,
-      status: 'active',
-      confirmedAt: now,
-      confirmedVia: 'saml',
-    provisionedBy: 'jit',
-  });
-  if (!user) {
-    const existing = await findUserByEmail(tx, companyId, decision.email.normalised);
-    if (!existing) throw new Error('user vanished during provisioning');
-    return { user: existing, created: false };
-  }
-  await insertMembership(tx, { companyId, userId: user.id, workspaceId: decision.workspaceId, permissionSetId: decision.permissionSetId });
-  await recordAudit(tx, {
-    companyId,
-    actor: { type: 'system', id: 'jit' },
-    action: 'user.provisioned',
-    targetType: 'user',
-    targetId: user.id,
-    data: { via: 'jit', email: user.emailNormalized, workspaceId: decision.workspaceId, permissionSetId: decision.permissionSetId, eligibleThrough: decision.eligibleThrough },
-  });
-  return { user, created: true };
 }
