@@ -44,6 +44,17 @@ export const AUDIT_ACTIONS = [
   'directory_group.deleted',
   'group_mapping.saved',
   'group_mapping.deleted',
+  'oidc_application.created',
+  'oidc_application.updated',
+  'oidc_application.deleted',
+  'oidc_application.secret_added',
+  'oidc_application.secret_removed',
+  'oidc.signing_key_rotated',
+  'oidc.authorized',
+  'oidc.code_reused',
+  'oidc.logout',
+  'oidc.backchannel_logout_delivered',
+  'oidc.backchannel_logout_failed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -15,7 +15,8 @@ export interface Actor {
 }
 
 export interface AuditInput {
-  companyId: string;
+  /** Null for operator-level events (OIDC applications, signing keys). */
+  companyId: string | null;
   actor: Actor;
   action: AuditAction;
   targetType?: string;

@@ -219,9 +219,8 @@ export const auditEvents = pgTable(
     /** Monotonic across instances (a sequence): the order and the pagination cursor. */
     seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     id: text('id').notNull().unique(),
-    companyId: text('company_id')
-      .notNull()
-      .references(() => companies.id, { onDelete: 'cascade' }),
+    /** Null for operator-level events about no one company (OIDC applications, the provider's signing keys). */
+    companyId: text('company_id').references(() => companies.id, { onDelete: 'cascade' }),
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     action: text('action').notNull(),

@@ -5,10 +5,20 @@
 import { apiKeys, auditEvents, companies, domainExceptions, invitations, jitSettings, memberships, permissionSets, users, workspaces } from './schema-core.js';
 import { directoryGroupMembers, directoryGroups, directoryUsers, groupMappings, scimTokens } from './schema-directory.js';
 import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema-saml.js';
+import {
+  backchannelDeliveries,
+  oidcAccessTokens,
+  oidcApplications,
+  oidcAuthorizations,
+  oidcCodes,
+  oidcSessionApplications,
+  oidcSigningKeys,
+} from './schema-oidc.js';
 
 export * from './schema-core.js';
 export * from './schema-directory.js';
 export * from './schema-saml.js';
+export * from './schema-oidc.js';
 
 export const schema = {
   companies,
@@ -30,4 +40,11 @@ export const schema = {
   directoryGroups,
   directoryGroupMembers,
   groupMappings,
+  oidcApplications,
+  oidcSigningKeys,
+  oidcAuthorizations,
+  oidcCodes,
+  oidcAccessTokens,
+  oidcSessionApplications,
+  backchannelDeliveries,
 };
