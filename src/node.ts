@@ -102,12 +102,15 @@ async function main() {
   if (!production && env.DEMO === 'on') {
     const { ensureDemo } = await import('./dev/demo.js');
     const { devIdpRoutes } = await import('./dev/idp-routes.js');
+    const { demoAppRoutes } = await import('./dev/demo-app.js');
     const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret, previousSessionSecrets: config.previousSessionSecrets ?? [] };
     const demo = await ensureDemo(deps, env.DATA_DIR, (msg) => log(msg));
     if (demo) {
-      extraRoutes = devIdpRoutes(demo);
+      extraRoutes = devIdpRoutes(demo).route('/', demoAppRoutes(config.publicUrl, demo.app));
       log('demo ready', { testIdp: `${config.publicUrl}/dev/idp`, companyId: demo.companyId });
-      console.log(`\nDemo: sign in through the test IdP at ${config.publicUrl}/dev/idp (admin page: ${config.publicUrl}/admin)\n`);
+      console.log(
+        `\nDemo: sign in through the test IdP at ${config.publicUrl}/dev/idp (admin page: ${config.publicUrl}/admin; example application: ${config.publicUrl}/dev/app)\n`,
+      );
     }
   }
 

@@ -12,7 +12,12 @@ import { saveJitSettings } from '../services/jit-settings.js';
 import { configureSamlConnection } from '../services/saml-connection.js';
 import { acceptInvitation, inviteUser } from '../services/users.js';
 import { createPermissionSet, createWorkspace } from '../services/workspaces.js';
+import { eq } from 'drizzle-orm';
+import { hashSecret, newId, newSecret } from '../crypto.js';
 import { findCompany } from '../store/companies.js';
+import { findApplication } from '../store/oidc-applications.js';
+import { oidcApplications } from '../store/schema.js';
+import type { DemoAppClient } from './demo-app.js';
 
 export interface DemoIdp {
   entityId: string;
@@ -24,6 +29,8 @@ export interface DemoIdp {
 export interface Demo {
   companyId: string;
   idp: DemoIdp;
+  /** The example application's OIDC client (/dev/app). */
+  app: DemoAppClient;
 }
 
 const actor = { type: 'system' as const, id: 'demo' };
@@ -62,8 +69,12 @@ export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: 
   const idp: DemoIdp = { entityId: `${deps.publicUrl}/dev/idp`, ssoUrl: `${deps.publicUrl}/dev/idp`, ...keys };
   const statePath = join(dataDir, 'demo.json');
   const saved = await readOrNull(statePath);
-  const companyId = saved ? (JSON.parse(saved) as { companyId?: string }).companyId : undefined;
-  if (companyId && (await findCompany(deps.db, companyId))) return { companyId, idp };
+  const state = saved ? (JSON.parse(saved) as { companyId?: string; apiKey?: string; app?: DemoAppClient }) : {};
+  if (state.companyId && (await findCompany(deps.db, state.companyId))) {
+    const app = await ensureDemoApplication(deps, state.app);
+    if (app.clientId !== state.app?.clientId) await writeFile(statePath, `${JSON.stringify({ ...state, app }, null, 2)}\n`, { mode: 0o600 });
+    return { companyId: state.companyId, idp, app };
+  }
 
   const company = await createCompany(deps, actor, 'Decorumsoft (demo)');
   const workspace = await createWorkspace(deps, actor, company.id, 'Main');
@@ -86,7 +97,41 @@ export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: 
     requireDirectoryMembership: false,
   });
   const { key } = await createApiKey(deps, actor, company.id, 'demo');
-  await writeFile(statePath, `${JSON.stringify({ companyId: company.id, apiKey: key }, null, 2)}\n`, { mode: 0o600 });
+  const app = await ensureDemoApplication(deps, undefined);
+  await writeFile(statePath, `${JSON.stringify({ companyId: company.id, apiKey: key, app }, null, 2)}\n`, { mode: 0o600 });
   log(`demo company ${company.id} created; its admin API key is in ${statePath}`);
-  return { companyId: company.id, idp };
+  return { companyId: company.id, idp, app };
+}
+
+/**
+ * The example application's OIDC client: the default application (IdP-initiated sign-ins go to it),
+ * its URIs under PUBLIC_URL/dev/app (rewritten at each start, in case PUBLIC_URL changed). Written
+ * straight to the table: the demo is a seed, and an operator API call would need the operator token.
+ */
+async function ensureDemoApplication(deps: ServiceDeps, saved: DemoAppClient | undefined): Promise<DemoAppClient> {
+  const base = `${deps.publicUrl}/dev/app`;
+  const uris = {
+    redirectUris: [`${base}/callback`],
+    postLogoutRedirectUris: [base],
+    initiateLoginUri: `${base}/login`,
+    backchannelLogoutUri: `${base}/backchannel-logout`,
+  };
+  if (saved && (await findApplication(deps.db, saved.clientId))) {
+    await deps.db.update(oidcApplications).set({ ...uris, updatedAt: new Date() }).where(eq(oidcApplications.id, saved.clientId));
+    return saved;
+  }
+  const clientId = newId('app');
+  const clientSecret = newSecret();
+  await deps.db.transaction(async (tx) => {
+    // The demo's application becomes the default unless the operator already chose one.
+    const [current] = await tx.select({ id: oidcApplications.id }).from(oidcApplications).where(eq(oidcApplications.isDefault, true)).limit(1);
+    await tx.insert(oidcApplications).values({
+      id: clientId,
+      name: 'Example application (demo)',
+      secrets: [{ id: newId('sec'), hash: hashSecret(clientSecret), createdAt: new Date().toISOString() }],
+      ...uris,
+      isDefault: !current,
+    });
+  });
+  return { clientId, clientSecret };
 }
