@@ -3,11 +3,13 @@
  * nothing about Node or Workers; the entry points hand it a database and the configuration.
  */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { openAPIRouteHandler } from 'hono-openapi';
 import type { AppConfig } from './config.js';
 import type { Db } from './store/db.js';
+import { deliverBackchannelLogoutsIfDue } from './services/backchannel.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { HostResolver } from './services/metadata-fetch.js';
 import type { AppEnv } from './http/env.js';
@@ -32,6 +34,8 @@ import { scimComponentSchemas, scimTokenScheme } from './http/scim-openapi.js';
 import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
 import { operatorRoutes } from './http/routes/operator.js';
+import { oidcRoutes } from './http/routes/oidc.js';
+import { operatorOidcRoutes } from './http/routes/operator-oidc.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -75,6 +79,24 @@ export function serviceDeps(
   };
 }
 
+const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The GETs that end sessions: Single Logout on the HTTP-Redirect binding, and RP-initiated logout. */
+const ENDS_SESSIONS_ON_GET = /^\/(?:saml\/[^/]+\/slo|oauth\/logout)\/?$/;
+
+/**
+ * Work that outlives the response: Workers keep the request alive for it (waitUntil); on Node there is
+ * no execution context (the getter throws) and the promise runs on by itself. Its errors are not the
+ * request's: what fails here is retried by the timer or the Cron Trigger, which log.
+ */
+function deferAfterResponse(c: Context<AppEnv>, work: Promise<unknown>): void {
+  const settled = work.catch(() => {});
+  try {
+    c.executionCtx.waitUntil(settled);
+  } catch {
+    // Node: nothing to extend.
+  }
+}
+
 /** API bodies are small JSON documents; anything bigger is refused before it is read. */
 export const API_BODY_LIMIT_BYTES = 64 * 1024;
 /** IdP metadata (PUT .../saml) may carry several certificates and a signature. */
@@ -91,8 +113,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.use(async (c, next) => {
     const db = typeof database.db === 'function' ? database.db(c.env ?? {}) : database.db;
     c.set('config', config);
-    c.set('deps', serviceDeps(config, db, now, { purgeEvery: options.purgeEvery, resolveHost: options.resolveHost }));
+    const deps = serviceDeps(config, db, now, { purgeEvery: options.purgeEvery, resolveHost: options.resolveHost });
+    c.set('deps', { ...deps, defer: (work) => deferAfterResponse(c, work) });
     return next();
+  });
+  // A write may have ended sessions (SCIM, logout, an admin...): their back-channel logouts go out now,
+  // after the response, when the one indexed probe finds any due. The timers and the cron retry the rest.
+  app.use(async (c, next) => {
+    await next();
+    if (READ_ONLY_METHODS.has(c.req.method) && !ENDS_SESSIONS_ON_GET.test(c.req.path)) return;
+    const deps = c.get('deps');
+    deps.defer?.(deliverBackchannelLogoutsIfDue(deps));
   });
 
   // Before any body is read or any route runs: a forged write is refused whatever it carries.
@@ -108,9 +139,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   // IdP metadata XML can be larger than any other API body; every other API route keeps the small limit.
   app.use('/api/*', (c, next) => (c.req.path.endsWith('/saml') ? metadataLimit(c, next) : apiLimit(c, next)), requireJsonBody);
   app.use('/invitations/*', apiLimit);
+  app.use('/oauth/*', apiLimit);
 
   app.route('/', healthRoutes(database.kind));
   app.route('/api/operator', operatorRoutes);
+  app.route('/api/operator', operatorOidcRoutes);
   // One guard for every admin route; the routers below assume it ran.
   app.use('/api/companies/:companyId/*', requireCompanyAdmin);
   app.route('/api/companies/:companyId', adminRoutes);
@@ -121,6 +154,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/saml', samlRoutes);
   app.route('/saml', sloRoutes);
   app.route('/', sessionRoutes);
+  app.route('/', oidcRoutes);
   app.route('/', adminUiRoutes);
   app.route('/invitations', invitationRoutes);
   app.route('/', docsRoutes(options.apiReferenceScript));
@@ -145,6 +179,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           { name: 'SAML', description: 'Browser and IdP facing SAML endpoints' },
           { name: 'SCIM 2.0', description: "RFC 7644 directory sync for the company's IdP, with the company's SCIM token" },
           { name: 'Session', description: 'The signed-in person' },
+          { name: 'OpenID Connect', description: 'The OpenID provider applications sign people in through (SAML upstream, JIT rules unchanged)' },
           { name: 'Invitations', description: "The invitee's side" },
           { name: 'Documentation', description: 'This reference' },
         ],

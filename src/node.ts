@@ -9,6 +9,7 @@ import { ConfigError, parseEnv } from './config.js';
 import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
+import { startBackchannelTimer } from './node/backchannel-timer.js';
 import { startMaintenanceTimer } from './node/maintenance-timer.js';
 import { resolveHost } from './node/resolve-host.js';
 import { closeAfterRefusedBody } from './node/refused-body.js';
@@ -126,9 +127,11 @@ async function main() {
   const server = serve({ fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
     log('listening', { port: info.port, publicUrl: config.publicUrl });
   });
-  const maintenance = startMaintenanceTimer(serviceDeps(config, database.db, () => new Date(), { resolveHost }), (line) =>
-    console.log(JSON.stringify({ time: new Date().toISOString(), ...line })),
-  );
+  const timerDeps = serviceDeps(config, database.db, () => new Date(), { resolveHost });
+  const logLine = (line: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), ...line }));
+  const maintenance = startMaintenanceTimer(timerDeps, logLine);
+  // Back-channel logouts every 2 s: retries, and what a previous process left, go out without waiting for maintenance.
+  const backchannel = startBackchannelTimer(timerDeps, logLine);
   server.on('error', (error: NodeJS.ErrnoException) => {
     const why = error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (set PORT to another one)` : error.message;
     console.error(`Cannot listen: ${why}`);
@@ -141,8 +144,7 @@ async function main() {
     closing = true;
     log('shutting down', { signal });
     server.close(() => {
-      maintenance
-        .stop()
+      Promise.allSettled([maintenance.stop(), backchannel.stop()])
         .finally(() => database.close())
         .finally(() => process.exit(0));
     });

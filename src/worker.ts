@@ -147,7 +147,9 @@ function misconfigured(setup: Extract<WorkerSetup, { kind: 'invalid' }>): Respon
 
 /**
  * The Cron Trigger (wrangler.toml [triggers]): the scheduled maintenance, as the Node server's timer
- * runs it. Every task claims its work in Postgres, so overlapping invocations do not double it. There
+ * runs it, back-channel logouts included (requests send theirs through ctx.waitUntil; the cron drains
+ * the retries and whatever a request could not finish). Every task claims its work in Postgres, so
+ * overlapping invocations do not double it. There
  * is no resolver here (Workers have no DNS API): metadata URLs are checked by their IP-literal hosts,
  * and Workers' fetch cannot reach private networks anyway.
  */

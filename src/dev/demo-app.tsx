@@ -15,6 +15,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { randomBytes } from 'node:crypto';
 import type { AppEnv } from '../http/env.js';
+import { devPage } from './page.js';
 
 export interface DemoAppClient {
   clientId: string;
@@ -36,20 +37,15 @@ const CSS = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem a
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.8rem;overflow:auto}
 .note{color:#57606a;font-size:.9rem} .ended{color:#b42318;font-weight:600} a.button,button{font:inherit;padding:.3rem .7rem}`;
 
-const page = (title: string, body: unknown) => (
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{title}</title>
-      <style>{CSS}</style>
-    </head>
-    <body>
+const page = (title: string, body: unknown) =>
+  devPage(
+    title,
+    CSS,
+    <>
       <h1>Example application</h1>
       {body}
-    </body>
-  </html>
-);
+    </>,
+  );
 
 const cookieOptions = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' as const };
 
@@ -105,6 +101,9 @@ export function demoAppRoutes(publicUrl: string, client: DemoAppClient) {
             )}
             <h2>The id_token's claims</h2>
             <pre id="claims">{JSON.stringify(session.claims, null, 2)}</pre>
+            <p>
+              The bridge's own page: <a href="/">/</a> (who is signed in there, and the admin page for admins).
+            </p>
             <form method="post" action="/dev/app/logout">
               <button type="submit">Sign out</button>
             </form>

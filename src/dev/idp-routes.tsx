@@ -8,6 +8,7 @@ import { inflateRawSync } from 'node:zlib';
 import type { AppEnv } from '../http/env.js';
 import { companySpUrls } from '../services/sp-keys.js';
 import type { Demo } from './demo.js';
+import { devPage } from './page.js';
 import { signDevResponse } from './sign-response.js';
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
@@ -20,17 +21,7 @@ ul.people li{border:1px solid #d0d7de;border-radius:8px;padding:.6rem .9rem;marg
 ul.people form{margin:.4rem 0 0}
 .who{font-weight:600}`;
 
-const page = (title: string, body: unknown) => (
-  <html lang="en">
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{title}</title>
-      <style>{CSS}</style>
-    </head>
-    <body>{body}</body>
-  </html>
-);
+const page = (title: string, body: unknown) => devPage(title, CSS, body);
 
 /** The demo's people (see ./demo.ts), and what signing in as each of them shows. */
 const PEOPLE: readonly { email: string; role: string; shows: string }[] = [

@@ -33,7 +33,7 @@ const errorResponses: Record<number, string> = {
  *   the same JSON API with its cookie);
  * - optionalSession: works without a session too (it then does less, e.g. logout only clears the cookie).
  */
-export type Security = 'operator' | 'companyApiKey' | 'companyAdmin' | 'session' | 'optionalSession' | 'none';
+export type Security = 'operator' | 'companyApiKey' | 'companyAdmin' | 'session' | 'optionalSession' | 'oauthClient' | 'oidcAccessToken' | 'none';
 
 const requirements: Record<Security, Record<string, string[]>[]> = {
   operator: [{ operator: [] }],
@@ -41,6 +41,8 @@ const requirements: Record<Security, Record<string, string[]>[]> = {
   companyAdmin: [{ companyApiKey: [] }, { session: [] }],
   session: [{ session: [] }],
   optionalSession: [{ session: [] }, {}],
+  oauthClient: [{ oauthClientBasic: [] }, {}],
+  oidcAccessToken: [{ oidcAccessToken: [] }],
   none: [],
 };
 
@@ -48,6 +50,14 @@ const requirements: Record<Security, Record<string, string[]>[]> = {
 export const securitySchemes = {
   operator: { type: 'http', scheme: 'bearer', description: 'OPERATOR_TOKEN from the environment' },
   companyApiKey: { type: 'http', scheme: 'bearer', description: 'A company admin API key' },
+  oauthClientBasic: {
+    type: 'http',
+    scheme: 'basic',
+    description:
+      "client_secret_basic: the application's client_id and client_secret (each form-urlencoded) as HTTP Basic credentials. " +
+      'client_secret_post (client_id and client_secret in the form body) is accepted instead.',
+  },
+  oidcAccessToken: { type: 'http', scheme: 'bearer', description: 'An access token from POST /oauth/token' },
   session: {
     type: 'apiKey',
     in: 'cookie',

@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import { explainReason, isReasonCode } from '../core/reasons.js';
 
 /** `nonce`: for a page served under a CSP that names one (the inline stylesheet must carry it). */
-function Layout(props: { title: string; nonce?: string; children: Child }) {
+export function Layout(props: { title: string; nonce?: string; children: Child }) {
   return (
     <html lang="en">
       <head>

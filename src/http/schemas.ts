@@ -79,6 +79,11 @@ export const ResealReport = v.object({
     v.array(v.string()),
     v.description('Companies whose key no configured secret opens: their encrypted sign-ins answer 503 sealed_key_unreadable'),
   ),
+  signingKeys: v.object({
+    resealed: v.number(),
+    alreadyCurrent: v.number(),
+    unreadable: v.pipe(v.array(v.string()), v.description('kids of OpenID signing keys no configured secret opens')),
+  }),
 });
 export const ApiKeyInfo = v.object({ id: v.string(), label: v.nullable(v.string()), createdAt: isoDate, revokedAt: nullableDate });
 export const CreatedApiKey = v.object({ ...ApiKeyInfo.entries, key: v.string() });

@@ -25,6 +25,11 @@ export interface ServiceDeps {
   readonly metadataAllowLoopbackUrls?: boolean;
   /** Resolves a metadata URL's host before it is fetched (node:dns on Node; Workers have none). */
   readonly resolveHost?: HostResolver;
+  /**
+   * Keeps `work` running after the response is sent (Workers: ctx.waitUntil; Node: the promise simply
+   * runs on). Absent outside a request (timers, the Cron Trigger), where the caller awaits instead.
+   */
+  readonly defer?: (work: Promise<unknown>) => void;
 }
 
 export const DEFAULT_METADATA_REFRESH_MINUTES = 60;

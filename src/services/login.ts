@@ -28,6 +28,7 @@ import type { User } from '../store/users.js';
 import type { ServiceDeps } from './deps.js';
 import { gatherJitContext } from './jit-facts.js';
 import { provisionUser } from './jit-provision.js';
+import { idpInitiatedHandOff } from './oidc-authorize.js';
 import { connectionRef, connectionRefusal } from './saml-connection.js';
 import { spIdentityFor, trustedCertificates } from './sp-keys.js';
 import { resolveSamlRoute } from './saml-route.js';
@@ -47,7 +48,16 @@ export interface LoginRefused {
   email: string | null;
 }
 
-export type LoginOutcome = { ok: true; token: string; redirectTo: string; userId: string; companyId: string; provisioned: boolean; flow: Flow } | LoginRefused;
+export type LoginOutcome = {
+  ok: true;
+  token: string;
+  /** A path of ours, or (IdP-initiated, handed to the default application) its initiate-login URL. */
+  redirectTo: string;
+  userId: string;
+  companyId: string;
+  provisioned: boolean;
+  flow: Flow;
+} | LoginRefused;
 
 export interface AcsInput {
   samlResponse: string;
@@ -366,7 +376,16 @@ export async function consumeSamlResponse(deps: ServiceDeps, routeKey: string, i
   if (!applied.ok) return refuse(deps, target, applied.refusal, now);
 
   await maybeSweepExpired(deps, now);
-  const landing = safeRelayPath(claimed.value.relayState, deps.publicUrl) ?? (verified.value.flow === 'idp_initiated' ? connection.defaultLandingPath : null);
+  const landing =
+    safeRelayPath(claimed.value.relayState, deps.publicUrl) ??
+    (verified.value.flow === 'idp_initiated'
+      ? ((await idpInitiatedHandOff(deps, {
+          companyId: target.company.id,
+          email: applied.value.user.email,
+          relayState: claimed.value.relayState,
+          browserBinding: input.browserBinding,
+        })) ?? connection.defaultLandingPath)
+      : null);
   return {
     ok: true,
     token: applied.value.token,

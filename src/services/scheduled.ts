@@ -3,6 +3,7 @@
  * Trigger (src/worker.ts) call runScheduledMaintenance every few minutes, on every instance. Each task
  * must therefore be safe to run concurrently and often: it claims its own work in the database.
  */
+import { runBackchannelMaintenance } from './backchannel.js';
 import { warnExpiringCertificates } from './certificate-warnings.js';
 import type { ServiceDeps } from './deps.js';
 import { refreshDueMetadata } from './metadata-refresh.js';
@@ -28,8 +29,17 @@ export const SWEEP_EXPIRED_TASK: ScheduledTask = {
   },
 };
 
+/**
+ * Back-channel logouts still owed (Workers have no 2 s timer: the Cron Trigger drains what requests
+ * left), and the sweep of delivered ones. Every row is claimed before it is sent.
+ */
+export const BACKCHANNEL_LOGOUT_TASK: ScheduledTask = {
+  name: 'backchannel_logout',
+  run: async (deps, now) => ({ ...(await runBackchannelMaintenance(deps, now)) }),
+};
+
 /** The tasks, in order; one failing does not stop the others. */
-export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK];
+export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK, BACKCHANNEL_LOGOUT_TASK];
 
 export type ScheduledReport = Record<string, { ok: true; result: Record<string, unknown> } | { ok: false; error: unknown }>;
 

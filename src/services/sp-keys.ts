@@ -1,9 +1,11 @@
 /**
  * Our side of a SAML connection: its SP URLs, the SP identity its IdP knows us by, and the SP key pairs
  * (encryption, signing) sealed under SESSION_SECRET: how they are checked on upload, opened when a
- * message needs them, and re-sealed after a secret rotation.
+ * message needs them, and re-sealed after a secret rotation (with the OpenID signing keys, sealed the
+ * same way).
  */
 import { createSign, createVerify } from 'node:crypto';
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { seal, unsealWithAny } from '../crypto.js';
 import { normalizeCertificatePem } from '../saml/index.js';
 import type { SpIdentity } from '../saml/index.js';
@@ -11,11 +13,14 @@ import type { Actor } from '../store/audit.js';
 import { recordAudit } from '../store/audit.js';
 import type { SamlConnection } from '../store/saml.js';
 import { listSealedSpKeys, replaceSealedSpKey } from '../store/saml.js';
+import { oidcSigningKeys } from '../store/schema.js';
 import type { ServiceDeps } from './deps.js';
 import { InvalidInputError, UnavailableError } from './errors.js';
 
 const SEAL_PURPOSE = 'sp-encryption-key';
 const SIGNING_SEAL_PURPOSE = 'sp-signing-key';
+/** The purpose services/oidc-keys.ts seals the OpenID signing keys' private JWKs with. */
+const OIDC_SIGNING_SEAL_PURPOSE = 'oidc-signing-key';
 
 /** What a connection's SP URLs are built from: its id, or its company's id when it answers at the company-level URLs. */
 export type ConnectionUrlKey = Pick<SamlConnection, 'id' | 'companyId' | 'companyUrls'>;
@@ -105,6 +110,8 @@ export interface ResealReport {
   alreadyCurrent: number;
   /** Companies whose key no configured secret opens (their encrypted sign-ins answer sealed_key_unreadable). */
   unreadable: string[];
+  /** The OpenID provider's signing keys still in the JWKS, counted the same way; `unreadable` lists kids. */
+  signingKeys: { resealed: number; alreadyCurrent: number; unreadable: string[] };
 }
 
 /**
@@ -112,7 +119,7 @@ export interface ResealReport {
  * current one, so SESSION_SECRET_PREVIOUS can then be removed. Each connection's change is audited.
  */
 export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise<ResealReport> {
-  const report: ResealReport = { resealed: 0, alreadyCurrent: 0, unreadable: [] };
+  const report: ResealReport = { resealed: 0, alreadyCurrent: 0, unreadable: [], signingKeys: await resealSigningKeys(deps) };
   for (const row of await listSealedSpKeys(deps.db)) {
     const keys = [
       { column: 'encryption' as const, sealed: row.encryption, purpose: SEAL_PURPOSE },
@@ -142,6 +149,38 @@ export async function resealStoredKeys(deps: ServiceDeps, actor: Actor): Promise
         if (replaced) report.resealed += 1;
         else report.alreadyCurrent += 1;
       }
+    }
+  }
+  return report;
+}
+
+/**
+ * The OpenID signing keys' part of a reseal: every key not yet retired (retired ones never sign nor
+ * appear in the JWKS again). A key is replaced only if it is still the sealed value read. No audit
+ * event: the audit log has no action for it yet, and the key material does not change.
+ */
+async function resealSigningKeys(deps: ServiceDeps): Promise<ResealReport['signingKeys']> {
+  const report: ResealReport['signingKeys'] = { resealed: 0, alreadyCurrent: 0, unreadable: [] };
+  const rows = await deps.db
+    .select({ id: oidcSigningKeys.id, sealed: oidcSigningKeys.privateKeySealed })
+    .from(oidcSigningKeys)
+    .where(or(isNull(oidcSigningKeys.retiresAt), gt(oidcSigningKeys.retiresAt, deps.now())))
+    .orderBy(oidcSigningKeys.id);
+  for (const { id, sealed } of rows) {
+    const opened = unsealWithAny(sealed, unsealingSecrets(deps), OIDC_SIGNING_SEAL_PURPOSE);
+    if (!opened) {
+      report.unreadable.push(id);
+    } else if (opened.secretIndex === 0) {
+      report.alreadyCurrent += 1;
+    } else {
+      const replaced = await deps.db
+        .update(oidcSigningKeys)
+        .set({ privateKeySealed: seal(opened.plaintext, deps.sessionSecret, OIDC_SIGNING_SEAL_PURPOSE) })
+        .where(and(eq(oidcSigningKeys.id, id), eq(oidcSigningKeys.privateKeySealed, sealed)))
+        .returning({ id: oidcSigningKeys.id });
+      // Not replaced: another instance's reseal got there first (with the current secret too).
+      if (replaced.length === 1) report.resealed += 1;
+      else report.alreadyCurrent += 1;
     }
   }
   return report;

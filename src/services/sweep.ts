@@ -3,6 +3,7 @@
  * run as sign-ins go by: one request in `purgeEvery` (default 32) pays for it, and each sweep deletes a
  * bounded number of rows, so no request ever carries an unbounded delete.
  */
+import { purgeExpiredOidcState } from '../store/oidc.js';
 import { sweepRateLimits } from '../store/rate-limits.js';
 import { purgeExpiredSamlState } from '../store/saml.js';
 import { DEFAULT_PURGE_EVERY } from './deps.js';
@@ -15,6 +16,7 @@ export const SWEEP_MAX_ROWS = 500;
 export async function sweepExpired(deps: ServiceDeps, now: Date): Promise<void> {
   await purgeExpiredSamlState(deps.db, now, { max: SWEEP_MAX_ROWS });
   await sweepRateLimits(deps.db, now, SWEEP_MAX_ROWS);
+  await purgeExpiredOidcState(deps.db, now, SWEEP_MAX_ROWS);
 }
 
 /** Runs the sweep on one call in `purgeEvery` (never when it is 0). */

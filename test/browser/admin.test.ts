@@ -58,7 +58,10 @@ async function newSession(): Promise<Session> {
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto(`${server.base}/dev/idp`);
   await page.getByLabel('Email').fill(email);
-  await Promise.all([page.waitForURL(`${server.base}/`), page.getByRole('button', { name: 'Sign in (IdP-initiated)' }).click()]);
+  // An IdP-initiated sign-in lands in the demo's example application (through OIDC); then the bridge's own page.
+  await Promise.all([page.waitForURL(`${server.base}/dev/app`), page.getByRole('button', { name: 'Sign in (IdP-initiated)' }).click()]);
+  await page.getByText(`Signed in as ${email}`).waitFor();
+  await page.goto(`${server.base}/`);
   await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
 }
 

@@ -93,7 +93,11 @@ describe('at 375 px nothing scrolls sideways', () => {
   it('the landing page after a JIT sign-in, and the refusal page after a refused one', async () => {
     const { context, page } = await phone();
     try {
-      await signIn(page, 'jane.smith@decorumsoft.com', `${server.base}/`);
+      // The IdP-initiated sign-in lands in the example application (OIDC), then the bridge's own page.
+      await signIn(page, 'jane.smith@decorumsoft.com', `${server.base}/dev/app`);
+      await page.getByText('Signed in as jane.smith@decorumsoft.com').waitFor();
+      await expectNoSidewaysScroll(page, 'example-app');
+      await page.goto(`${server.base}/`);
       await page.getByRole('heading', { name: 'You are signed in' }).waitFor();
       await page.getByText('Your account was just created.').waitFor();
       await expectNoSidewaysScroll(page, 'landing');
@@ -116,7 +120,8 @@ describe('at 375 px nothing scrolls sideways', () => {
     expect(created.status).toBe(201);
     const { context, page } = await phone();
     try {
-      await signIn(page, 'admin@decorumsoft.com', `${server.base}/`);
+      await signIn(page, 'admin@decorumsoft.com', `${server.base}/dev/app`);
+      await page.goto(`${server.base}/`);
       await expectNoSidewaysScroll(page, 'landing-admin');
       await Promise.all([page.waitForURL(`${server.base}/admin`), page.getByRole('link', { name: 'Open the admin page' }).click()]);
       await page.getByRole('heading', { name: 'Settings · Decorumsoft (demo)' }).waitFor();

@@ -107,9 +107,11 @@ describe('cookie-authenticated writes', () => {
 
   it('refuses a foreign Origin on every unsafe route that a session cookie could authenticate', async () => {
     const { company, cookie } = await adminSession();
-    // Every unsafe route of the router but those that never read the cookie: SCIM (bearer), the ACS and Single Logout (signed messages).
+    // Every unsafe route of the router but those that never read the cookie: SCIM (bearer), the ACS and Single Logout (signed
+    // messages), and the OAuth token and userinfo endpoints (client secret, access token).
     const unsafe = [...new Set(app.routes.filter((r) => /^(POST|PUT|PATCH|DELETE)$/.test(r.method)).map((r) => `${r.method} ${r.path}`))]
-      .filter((route) => !/ \/scim\//.test(route) && !/ \/saml\/:connectionId\/(acs|slo)$/.test(route));
+      .filter((route) => !/ \/scim\//.test(route) && !/ \/saml\/:connectionId\/(acs|slo)$/.test(route) && !/ \/oauth\/(token|userinfo)$/.test(route));
+    expect(unsafe).toContain('POST /oauth/logout');
     expect(unsafe.length).toBeGreaterThan(15);
     expect(unsafe).toContain('POST /api/companies/:companyId/scim-tokens');
     expect(unsafe).toContain('POST /logout');

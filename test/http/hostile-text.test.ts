@@ -116,6 +116,13 @@ const PROBES: Record<string, Probe> = {
   'POST /logout': { auth: 'none', body: { x: BAD }, expect: { ignored: 'sign-out reads no body; it only revokes the cookie session' } },
   'POST /invitations/:token': { auth: 'none', body: { x: BAD }, expect: { ignored: 'accepting an invitation reads no body; the token is in the path' } },
   'POST /saml/:connectionId/slo': { auth: 'none', body: { x: BAD }, expect: { ignored: 'Single Logout reads a form (SAMLRequest or SAMLResponse), never JSON: 400 malformed' } },
+  'POST /api/operator/applications': { auth: 'operator', body: { name: BAD, redirectUris: ['https://app.example.com/cb'] }, expect: 'api' },
+  'PATCH /api/operator/applications/:applicationId': { auth: 'operator', body: { name: BAD }, expect: 'api' },
+  'POST /api/operator/applications/:applicationId/secrets': { auth: 'operator', body: { x: BAD }, expect: 'api' },
+  'POST /api/operator/oidc/signing-keys/rotate': { auth: 'operator', body: { x: BAD }, expect: 'api' },
+  'POST /oauth/token': { auth: 'none', body: { x: BAD }, expect: { ignored: 'the token endpoint reads a form (RFC 6749), never JSON: 400 invalid_request' } },
+  'POST /oauth/userinfo': { auth: 'none', body: { x: BAD }, expect: { ignored: 'userinfo reads no body; the access token is the Bearer header' } },
+  'POST /oauth/logout': { auth: 'none', body: { x: BAD }, expect: { ignored: 'end-session reads a form, never JSON: a body that is not one is no parameters' } },
 };
 const ACS_ROUTE = 'POST /saml/:connectionId/acs';
 

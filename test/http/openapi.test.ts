@@ -48,7 +48,7 @@ function deref(schema: unknown): Record<string, any> {
 describe('GET /openapi.json', () => {
   it('lists every route with its method, responses and, for JSON bodies, the request schema', () => {
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['companyApiKey', 'operator', 'scimToken', 'session']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['companyApiKey', 'oauthClientBasic', 'oidcAccessToken', 'operator', 'scimToken', 'session']);
 
     const served = app.routes
       // Static files (the /docs script) are no API operations: hono-openapi leaves them out.

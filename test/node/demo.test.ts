@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/oidc-browser.js';
 import { freePort, start, stop } from '../support/server.js';
 import type { Running } from '../support/server.js';
 
@@ -125,6 +126,46 @@ describe('the development demo', () => {
     expect(elsewhere.binding).toBe(first.binding);
     expect(elsewhere.acs.status).toBe(403);
     expect(await elsewhere.acs.text()).toContain('request_other_browser');
+  });
+
+  it('shows the whole chain: IdP → SAML → OIDC → the example application, signed out there by a SCIM deactivation (back-channel logout)', async () => {
+    const { companyId, apiKey } = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8')) as { companyId: string; apiKey: string };
+    const browser = new Browser((request) => fetch(request), server.base);
+    const page = await (await browser.request('/dev/idp/sign-in', { form: { email: 'jon.smith@decorumsoft.com' } })).text();
+    const samlResponse = /name="SAMLResponse" value="([^"]+)"/.exec(page)![1]!;
+    // The IdP-initiated sign-in hands the browser to the example application (third-party-initiated login), which runs a code flow.
+    const acs = await browser.request(`/saml/${companyId}/acs`, { form: { SAMLResponse: samlResponse } });
+    expect(acs.status).toBe(303);
+    expect(acs.headers.get('location')).toMatch(new RegExp(`^${server.base}/dev/app/login\\?iss=`));
+    const landed = await browser.follow(acs.headers.get('location')!);
+    const signedIn = await landed.res.text();
+    expect(landed.res.status).toBe(200);
+    expect(signedIn).toContain('Signed in as jon.smith@decorumsoft.com');
+    const claims = JSON.parse(/<pre id="claims">([\s\S]*?)<\/pre>/.exec(signedIn)![1]!.replace(/&quot;/g, '"')) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: server.base, email: 'jon.smith@decorumsoft.com', company_id: companyId, amr: ['saml'] });
+
+    // The directory deactivates Jon: the bridge ends his session and tells the application over the back channel.
+    const token = await fetch(`${server.base}/api/companies/${companyId}/scim-tokens`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ label: 'demo test' }),
+    });
+    const scimToken = ((await token.json()) as { token: string }).token;
+    const scim = (method: string, path: string, body: unknown) =>
+      fetch(`${server.base}/scim/v2/${companyId}${path}`, { method, headers: { Authorization: `Bearer ${scimToken}`, 'Content-Type': 'application/scim+json' }, body: JSON.stringify(body) });
+    const created = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'jon.smith@decorumsoft.com', active: true });
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { id: string }).id;
+    const started = Date.now();
+    const patched = await scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+    expect(patched.status).toBe(200);
+    let after = '';
+    while (Date.now() - started < 5_000) {
+      after = await (await browser.request('/dev/app')).text();
+      if (after.includes('id="ended"')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(after).toContain('Signed out by the bridge (back-channel logout');
   });
 
   it('is not served in production', async () => {

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('README tour', () => {
-  it('creates a company, an API key and a workspace exactly as the README says', async () => {
+  it('creates a company, an API key, a workspace and an application exactly as the README says', async () => {
     const block = await readmeBlock('A quick tour with curl');
     expect(block).toContain('api-keys');
     // The tour reads .data/operator-token from the folder it runs in: give it one of its own.
@@ -48,6 +48,15 @@ describe('README tour', () => {
       const workspace = JSON.parse(stdout) as { id: string; name: string };
       expect(workspace.name).toBe('Main');
       expect(typeof workspace.id).toBe('string');
+
+      // "Connect your application": the registration command, and the issuer its client settings name.
+      const register = await readmeBlock('**Register the application**');
+      const created = JSON.parse((await run('bash', ['-euo', 'pipefail', '-c', register], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BRIDGE: server.base } })).stdout) as Record<string, unknown>;
+      expect(created).toMatchObject({ name: 'Dashboard', isDefault: true, initiateLoginUri: 'http://localhost:5173/auth/bridge-login' });
+      expect(created.clientId).toBe(created.id);
+      expect(created.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const discovery = (await (await fetch(`${server.base}/.well-known/openid-configuration`)).json()) as { issuer: string };
+      expect(discovery.issuer).toBe(server.base);
     } finally {
       expect(await stop(server)).toBe(0);
     }

@@ -26,3 +26,38 @@ export async function openTestDatabase(backend: Backend = defaultBackend): Promi
   await migrateDatabase(handle);
   return handle;
 }
+
+/**
+ * A database of its own, for a test file that changes what is global to every company (the default
+ * OIDC application decides where every IdP-initiated sign-in goes): a fresh in-memory PGlite, or on
+ * Postgres a new database beside DATABASE_URL's, migrated, and dropped at close.
+ */
+export async function openIsolatedTestDatabase(backend: Backend = defaultBackend): Promise<DatabaseHandle> {
+  if (backend === 'pglite') return openTestDatabase('pglite');
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set');
+  const { default: postgres } = await import('postgres');
+  const name = `${new URL(url).pathname.slice(1) || 'bridge'}_iso_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const isolated = new URL(url);
+  isolated.pathname = `/${name}`;
+  const handle = openPostgres(isolated.toString(), { max: 4 });
+  try {
+    await migrateDatabase(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return {
+    ...handle,
+    db: handle.db,
+    kind: handle.kind,
+    migrate: (folder) => handle.migrate(folder),
+    async close() {
+      await handle.close();
+      await admin.unsafe(`drop database if exists "${name}" with (force)`);
+      await admin.end();
+    },
+  };
+}

@@ -12,6 +12,8 @@ export interface WorkerSuiteProvided {
   idpKeys: { privateKeyPem: string; certificatePem: string };
   /** A response the Node app already accepted on this database: the Worker must refuse it. */
   usedOnNode: { companyId: string; apiKey: string; samlResponse: string; email: string };
+  /** The relying party's back-channel logout receiver (http://127.0.0.1:port): POST /logout, GET /received, PUT /down|/up. */
+  backchannelReceiver: string;
 }
 
 declare module 'vitest' {

@@ -20,6 +20,8 @@ export interface IdpInitiatedOptions {
   /** An email address, sent as an emailAddress NameID. */
   email: string;
   attributes?: Record<string, string>;
+  /** An answer to our AuthnRequest (SP-initiated): its ID, on the Response and the SubjectConfirmationData. */
+  inResponseTo?: string;
 }
 
 const NS_SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -59,11 +61,12 @@ function attributeStatement(attributes: Record<string, string>): string {
   return items.length > 0 ? `<saml:AttributeStatement>${items.join('')}</saml:AttributeStatement>` : '';
 }
 
-/** A signed-assertion, IdP-initiated Response, base64 as the browser posts it to the ACS. */
+/** A signed-assertion Response (IdP-initiated, or answering `inResponseTo`), base64 as the browser posts it to the ACS. */
 export function signIdpInitiatedResponse(entityId: string, keys: IdpKeys, o: IdpInitiatedOptions): string {
   const issued = o.now.toISOString();
   const expires = new Date(o.now.getTime() + 5 * 60_000).toISOString();
   const assertionId = newSamlId();
+  const inResponseTo = o.inResponseTo ? ` InResponseTo="${escapeXml(o.inResponseTo)}"` : '';
   const assertion =
     `<saml:Assertion xmlns:saml="${NS_SAML}" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"` +
     ` ID="${assertionId}" Version="2.0" IssueInstant="${issued}">` +
@@ -71,7 +74,7 @@ export function signIdpInitiatedResponse(entityId: string, keys: IdpKeys, o: Idp
     '<saml:Subject>' +
     `<saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${escapeXml(o.email)}</saml:NameID>` +
     '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">' +
-    `<saml:SubjectConfirmationData NotOnOrAfter="${expires}" Recipient="${escapeXml(o.sp.acsUrl)}"/>` +
+    `<saml:SubjectConfirmationData NotOnOrAfter="${expires}" Recipient="${escapeXml(o.sp.acsUrl)}"${inResponseTo}/>` +
     '</saml:SubjectConfirmation></saml:Subject>' +
     `<saml:Conditions NotBefore="${issued}" NotOnOrAfter="${expires}">` +
     `<saml:AudienceRestriction><saml:Audience>${escapeXml(o.sp.entityId)}</saml:Audience></saml:AudienceRestriction>` +
@@ -83,7 +86,7 @@ export function signIdpInitiatedResponse(entityId: string, keys: IdpKeys, o: Idp
     '</saml:Assertion>';
   const response =
     `<samlp:Response xmlns:samlp="${NS_SAMLP}" xmlns:saml="${NS_SAML}" ID="${newSamlId()}" Version="2.0"` +
-    ` IssueInstant="${issued}" Destination="${escapeXml(o.sp.acsUrl)}">` +
+    ` IssueInstant="${issued}" Destination="${escapeXml(o.sp.acsUrl)}"${inResponseTo}>` +
     `<saml:Issuer>${escapeXml(entityId)}</saml:Issuer>` +
     '<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>' +
     signAssertion(assertion, keys) +

@@ -12,10 +12,18 @@ import { errorResponse } from '../errors.js';
 import { carriesSessionCookie } from '../session-cookie.js';
 
 /**
- * The IdP's browser form posts are cross-site by design (SAML HTTP-POST binding: the ACS, and Single
- * Logout, which acts on signed messages only, never on the cookie); SCIM is bearer-only.
+ * OAuth endpoints an application calls server to server, authenticated by its client secret or an
+ * access token, never by the cookie.
  */
-const exempt = (path: string) => path.startsWith('/scim/') || /^\/saml\/[^/]+\/(acs|slo)\/?$/.test(path);
+const CLIENT_AUTHENTICATED = new Set(['/oauth/token', '/oauth/userinfo']);
+
+/**
+ * The IdP's browser form posts are cross-site by design (SAML HTTP-POST binding: the ACS, and Single
+ * Logout, which acts on signed messages only, never on the cookie); SCIM is bearer-only; the demo
+ * application's back-channel receiver is posted to by the bridge itself, with a signed logout token.
+ */
+const exempt = (path: string) =>
+  path.startsWith('/scim/') || /^\/saml\/[^/]+\/(acs|slo)\/?$/.test(path) || CLIENT_AUTHENTICATED.has(path) || path === '/dev/app/backchannel-logout';
 
 /**
  * Refuses (403 `cross_site_request`) an unsafe request that carries the session cookie and no

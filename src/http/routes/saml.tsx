@@ -1,11 +1,13 @@
 /** The IdP- and browser-facing SAML routes: SP metadata, the ACS, and the SP-initiated start. */
 import { Hono } from 'hono';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { safeRelayPath } from '../../core/relay-state.js';
 import { SAML_RESPONSE_MAX_BASE64_LENGTH } from '../../saml/index.js';
 import { consumeSamlResponse, refuseUnreadAcsPost } from '../../services/login.js';
 import type { LoginRefused } from '../../services/login.js';
 import { spMetadataFor, startSpInitiatedLogin } from '../../services/sp-initiated.js';
+import type { SpLoginStart } from '../../services/sp-initiated.js';
 import type { AppEnv } from '../env.js';
 import { errorResponse } from '../errors.js';
 import { describe } from '../openapi-helpers.js';
@@ -184,10 +186,15 @@ export const samlRoutes = new Hono<AppEnv>()
       if (!started.ok) {
         return c.html(<RefusalPage reason={started.reason} companyName={started.companyName} connectionName={started.connectionName} email={null} />, started.reason === 'connection_disabled' ? 403 : 404);
       }
-      setBrowserBindingCookie(c, binding);
-      if (started.binding === 'redirect') return c.redirect(started.location, 302);
-      const nonce = newNonce();
-      c.header('Content-Security-Policy', postPagePolicy(nonce));
-      return c.html(<IdpPostPage {...started.form} nonce={nonce} />, 200);
+      return sendToIdpForSignIn(c, started, binding);
     },
   );
+
+/** Takes the browser to the IdP with a stored AuthnRequest (its binding cookie set): a redirect, or the auto-posting form. */
+export function sendToIdpForSignIn(c: Context<AppEnv>, started: Extract<SpLoginStart, { ok: true }>, binding: string): Response | Promise<Response> {
+  setBrowserBindingCookie(c, binding);
+  if (started.binding === 'redirect') return c.redirect(started.location, 302);
+  const nonce = newNonce();
+  c.header('Content-Security-Policy', postPagePolicy(nonce));
+  return c.html(<IdpPostPage {...started.form} nonce={nonce} />, 200);
+}
