@@ -86,6 +86,8 @@ export function describe(options: {
   responses: Responses;
   errors?: number[];
   requestBody?: Operation['requestBody'];
+  /** Query parameters, by name: a description and whether it is required (all are strings). */
+  query?: Record<string, { description: string; required?: boolean }>;
   hide?: boolean;
 }) {
   const responses: NonNullable<Operation['responses']> = {};
@@ -113,6 +115,15 @@ export function describe(options: {
   };
   if (options.description !== undefined) operation.description = options.description;
   if (options.requestBody !== undefined) operation.requestBody = options.requestBody;
+  if (options.query !== undefined) {
+    operation.parameters = Object.entries(options.query).map(([name, q]) => ({
+      name,
+      in: 'query' as const,
+      required: q.required ?? false,
+      description: q.description,
+      schema: { type: 'string' as const },
+    }));
+  }
   if (options.hide) operation.hide = true;
   return describeRoute(operation);
 }

@@ -134,3 +134,14 @@ describe('GET /openapi.json', () => {
     expect(ids).toEqual(expect.arrayContaining(['scimCreateUser', 'listCompanyUsers', 'samlAssertionConsumerService', 'showApiReference']));
   });
 });
+
+describe('the OpenID provider in the document', () => {
+  it('documents the authorization request parameters, PKCE required, and the client and access-token schemes', () => {
+    const authorize = doc.paths['/oauth/authorize']!.get! as Operation & { parameters?: { name: string; in: string; required: boolean }[] };
+    const required = (authorize.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => p.name);
+    expect(required).toEqual(expect.arrayContaining(['client_id', 'redirect_uri', 'response_type', 'scope', 'code_challenge', 'code_challenge_method']));
+    expect(doc.paths['/oauth/token']!.post!.security).toEqual([{ oauthClientBasic: [] }, {}]);
+    expect(doc.paths['/oauth/userinfo']!.get!.security).toEqual([{ oidcAccessToken: [] }]);
+    expect(doc.paths['/api/operator/applications']!.post!.security).toEqual([{ operator: [] }]);
+  });
+});

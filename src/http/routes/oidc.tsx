@@ -158,6 +158,23 @@ const authorizeDescription =
   'redirect_uri (RFC 6749 §4.1.2.1: invalid_request, unsupported_response_type, invalid_scope, access_denied, login_required, ' +
   'temporarily_unavailable, request_not_supported).';
 
+/** The authorization request's parameters (each at most once, RFC 6749 §3.1). */
+const AUTHORIZE_PARAMETERS = {
+  client_id: { description: "The application's clientId", required: true },
+  redirect_uri: { description: 'One of its redirectUris, exactly', required: true },
+  response_type: { description: 'code (the only one)', required: true },
+  scope: { description: 'openid, optionally email and profile (space-separated)', required: true },
+  code_challenge: { description: 'PKCE: base64url SHA-256 of the code_verifier (43 characters)', required: true },
+  code_challenge_method: { description: 'S256 (the only one)', required: true },
+  state: { description: 'Echoed back to redirect_uri' },
+  nonce: { description: 'Copied into the id_token' },
+  organization: { description: 'The company id (cmp_…) that signs the person in' },
+  login_hint: { description: "The person's email: names the company by its domain when organization is absent" },
+  prompt: { description: 'none (never a sign-in page: login_required instead) or login (a new SAML sign-in)' },
+  max_age: { description: 'Seconds: an older bridge session means a new SAML sign-in' },
+  response_mode: { description: 'query (the only one)' },
+};
+
 const redirectResponses = {
   200: { description: "HTML page posting the AuthnRequest to the company's IdP (its HTTP-POST binding)", mediaType: 'text/html' as const },
   302: { description: 'To redirect_uri with code (or error), state and iss; or to the IdP (HTTP-Redirect binding)', headers: { Location: { description: 'Where to' } } },
@@ -216,7 +233,15 @@ export const oidcRoutes = new Hono<AppEnv>()
   )
   .get(
     '/oauth/authorize',
-    describe({ operationId: 'oidcAuthorize', summary: 'Authorization endpoint (code flow, PKCE S256 required)', description: authorizeDescription, tag, security: 'optionalSession', responses: redirectResponses }),
+    describe({
+      operationId: 'oidcAuthorize',
+      summary: 'Authorization endpoint (code flow, PKCE S256 required)',
+      description: authorizeDescription,
+      tag,
+      security: 'optionalSession',
+      query: AUTHORIZE_PARAMETERS,
+      responses: redirectResponses,
+    }),
     async (c) => {
       const binding = browserBindingFor(c);
       return respond(c, await authorize(c.get('deps'), c.req.queries(), await browserSession(c), binding), binding);
@@ -229,6 +254,7 @@ export const oidcRoutes = new Hono<AppEnv>()
       summary: 'Where the ACS sends the browser after the SAML sign-in an authorization started: redirect to the application with the code',
       tag,
       security: 'session',
+      query: { authorization: { description: 'The stored authorization request (az_…), as the ACS was told by RelayState', required: true } },
       responses: {
         302: { description: 'To redirect_uri with code, state and iss (or access_denied)', headers: { Location: { description: 'redirect_uri' } } },
         400: { description: 'HTML page: the authorization was used or expired', mediaType: 'text/html' },
@@ -311,6 +337,12 @@ export const oidcRoutes = new Hono<AppEnv>()
         `logout_token (events: ${BACKCHANNEL_EVENT}). The company's IdP session is not ended (no SAML Single Logout from here).`,
       tag,
       security: 'optionalSession',
+      query: {
+        id_token_hint: { description: 'An id_token this provider issued (it may have expired): the session to end' },
+        client_id: { description: 'The application, when there is no id_token_hint' },
+        post_logout_redirect_uri: { description: "Where to go afterwards: one of the application's postLogoutRedirectUris, exactly" },
+        state: { description: 'Echoed back to post_logout_redirect_uri' },
+      },
       responses: {
         200: { description: 'HTML page: signed out, or the confirmation form', mediaType: 'text/html' },
         303: { description: 'To post_logout_redirect_uri (with state)', headers: { Location: { description: 'post_logout_redirect_uri' } } },
