@@ -35,6 +35,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { invitationRoutes } from './http/routes/invitations.js';
 import { operatorRoutes } from './http/routes/operator.js';
 import { oidcRoutes } from './http/routes/oidc.js';
+import { companyEventRoutes, operatorEventRoutes } from './http/routes/events.js';
 import { operatorOidcRoutes } from './http/routes/operator-oidc.js';
 
 export interface AppOptions {
@@ -74,6 +75,7 @@ export function serviceDeps(
     ...(extra.purgeEvery !== undefined ? { purgeEvery: extra.purgeEvery } : {}),
     ...(config.samlLoginRateLimitPerMinute !== undefined ? { samlLoginRateLimitPerMinute: config.samlLoginRateLimitPerMinute } : {}),
     ...(config.metadataRefreshMinutes !== undefined ? { metadataRefreshMinutes: config.metadataRefreshMinutes } : {}),
+    ...(config.eventRetentionDays !== undefined ? { eventRetentionDays: config.eventRetentionDays } : {}),
     ...(config.metadataAllowLoopbackUrls ? { metadataAllowLoopbackUrls: true } : {}),
     ...(extra.resolveHost ? { resolveHost: extra.resolveHost } : {}),
   };
@@ -144,12 +146,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', healthRoutes(database.kind));
   app.route('/api/operator', operatorRoutes);
   app.route('/api/operator', operatorOidcRoutes);
+  app.route('/api/operator', operatorEventRoutes);
   // One guard for every admin route; the routers below assume it ran.
   app.use('/api/companies/:companyId/*', requireCompanyAdmin);
   app.route('/api/companies/:companyId', adminRoutes);
   app.route('/api/companies/:companyId', adminSamlRoutes);
   app.route('/api/companies/:companyId', adminJitRoutes);
   app.route('/api/companies/:companyId', adminScimRoutes);
+  app.route('/api/companies/:companyId', companyEventRoutes);
   app.route('/scim/v2/:companyId', scimRoutes);
   app.route('/saml', samlRoutes);
   app.route('/saml', sloRoutes);

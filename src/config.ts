@@ -106,6 +106,17 @@ const EnvSchema = v.object({
     ),
     '300',
   ),
+  /** How long events stay in the feed (days, 1 to 3650). */
+  EVENT_RETENTION_DAYS: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,4}$/, 'must be a whole number of days (1-3650)'),
+      v.transform(Number),
+      v.minValue(1, 'must be between 1 and 3650 days'),
+      v.maxValue(3650, 'must be between 1 and 3650 days'),
+    ),
+    '30',
+  ),
   /** How often IdP metadata configured by URL is fetched again (minutes, 5 to 10080). */
   METADATA_REFRESH_MINUTES: v.optional(
     v.pipe(
@@ -138,6 +149,8 @@ export interface AppConfig {
   readonly production: boolean;
   /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE (300 when absent). */
   readonly samlLoginRateLimitPerMinute?: number;
+  /** EVENT_RETENTION_DAYS (30 when absent). */
+  readonly eventRetentionDays?: number;
   /** METADATA_REFRESH_MINUTES (60 when absent). */
   readonly metadataRefreshMinutes?: number;
   /** METADATA_ALLOW_LOOPBACK_URLS=on (never in production): http:// and loopback metadata URLs are fetched. */

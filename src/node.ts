@@ -83,6 +83,7 @@ async function main() {
     production,
     samlLoginRateLimitPerMinute: env.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
     metadataRefreshMinutes: env.METADATA_REFRESH_MINUTES,
+    eventRetentionDays: env.EVENT_RETENTION_DAYS,
     metadataAllowLoopbackUrls: env.METADATA_ALLOW_LOOPBACK_URLS === 'on',
   };
 

@@ -32,6 +32,8 @@ export interface WorkerEnv {
   DATABASE_STATEMENT_TIMEOUT_SECONDS?: string;
   /** How often IdP metadata configured by URL is fetched again (minutes, default 60). */
   METADATA_REFRESH_MINUTES?: string;
+  /** How long events stay in the feed (days, default 30). */
+  EVENT_RETENTION_DAYS?: string;
 }
 
 /** Variables the Worker cannot run without: no development fallbacks here. */
@@ -91,6 +93,7 @@ export function workerSetup(env: Record<string, unknown>): WorkerSetup {
       production: true,
       samlLoginRateLimitPerMinute: parsed.SAML_LOGIN_RATE_LIMIT_PER_MINUTE,
       metadataRefreshMinutes: parsed.METADATA_REFRESH_MINUTES,
+      eventRetentionDays: parsed.EVENT_RETENTION_DAYS,
     },
     silent: parsed.LOG_LEVEL === 'silent',
     database: {

@@ -19,6 +19,8 @@ export interface ServiceDeps {
   readonly purgeEvery?: number;
   /** SAML_LOGIN_RATE_LIMIT_PER_MINUTE: AuthnRequests one company may store per minute (default 300). */
   readonly samlLoginRateLimitPerMinute?: number;
+  /** EVENT_RETENTION_DAYS: how long events stay in the feed (default 30). */
+  readonly eventRetentionDays?: number;
   /** METADATA_REFRESH_MINUTES: how often metadata configured by URL is fetched again (default 60). */
   readonly metadataRefreshMinutes?: number;
   /** METADATA_ALLOW_LOOPBACK_URLS (development and tests): http:// and loopback metadata URLs are allowed. */

@@ -8,6 +8,7 @@ import { warnExpiringCertificates } from './certificate-warnings.js';
 import type { ServiceDeps } from './deps.js';
 import { refreshDueMetadata } from './metadata-refresh.js';
 import { sweepExpired } from './sweep.js';
+import { maintainEvents } from './events.js';
 
 export interface ScheduledTask {
   readonly name: string;
@@ -39,7 +40,10 @@ export const BACKCHANNEL_LOGOUT_TASK: ScheduledTask = {
 };
 
 /** The tasks, in order; one failing does not stop the others. */
-export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK, BACKCHANNEL_LOGOUT_TASK];
+/** Events: numbered even when nobody reads the feed, and dropped after EVENT_RETENTION_DAYS. */
+export const EVENTS_TASK: ScheduledTask = { name: 'events', run: async (deps, now) => ({ ...(await maintainEvents(deps, now)) }) };
+
+export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK, BACKCHANNEL_LOGOUT_TASK, EVENTS_TASK];
 
 export type ScheduledReport = Record<string, { ok: true; result: Record<string, unknown> } | { ok: false; error: unknown }>;
 

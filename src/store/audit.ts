@@ -4,6 +4,8 @@ import type { AuditAction } from '../core/audit-actions.js';
 import { toStorableJson, toStorableText } from '../core/text.js';
 import { newId } from '../crypto.js';
 import type { Executor } from './db.js';
+import { eventsOfAudit } from '../core/events.js';
+import { appendEvents } from './events.js';
 import { jsonRows } from './lists.js';
 import { auditEvents } from './schema.js';
 
@@ -48,9 +50,13 @@ function auditRow(input: AuditInput) {
   };
 }
 
-/** Appends one event; call it inside the transaction that makes the change. */
+/**
+ * Appends one event; call it inside the transaction that makes the change. The events applications
+ * receive (src/core/events.ts) are appended with it, in the same transaction.
+ */
 export async function recordAudit(db: Executor, input: AuditInput): Promise<void> {
   await db.insert(auditEvents).values(auditRow(input));
+  await appendEvents(db, eventsOfAudit(input));
 }
 
 /** Appends many events in one statement, in this order (the effects of a 50,000-member group push). */
@@ -70,6 +76,7 @@ export async function recordAudits(db: Executor, inputs: readonly AuditInput[]):
   await db.execute(sql`
     insert into ${auditEvents} (id, company_id, actor_type, actor_id, action, target_type, target_id, reason, data)
     select e."id", e."companyId", e."actorType", e."actorId", e."action", e."targetType", e."targetId", e."reason", e."data" from ${rows}`);
+  await appendEvents(db, inputs.flatMap(eventsOfAudit));
 }
 
 /**

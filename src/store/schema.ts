@@ -14,11 +14,13 @@ import {
   oidcSessionApplications,
   oidcSigningKeys,
 } from './schema-oidc.js';
+import { events } from './schema-events.js';
 
 export * from './schema-core.js';
 export * from './schema-directory.js';
 export * from './schema-saml.js';
 export * from './schema-oidc.js';
+export * from './schema-events.js';
 
 export const schema = {
   companies,
@@ -47,4 +49,5 @@ export const schema = {
   oidcAccessTokens,
   oidcSessionApplications,
   backchannelDeliveries,
+  events,
 };

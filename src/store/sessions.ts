@@ -8,6 +8,7 @@ import type { SQL } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { queueBackchannelLogouts } from './backchannel.js';
 import type { Executor } from './db.js';
+import { appendEvents } from './events.js';
 import { sessions, users } from './schema.js';
 import type { User } from './users.js';
 
@@ -48,7 +49,8 @@ function inTransaction<T>(db: Executor, work: (tx: Executor) => Promise<T>): Pro
 }
 
 /**
- * Revokes the live sessions `where` selects and queues their back-channel logouts, atomically: in the
+ * Revokes the live sessions `where` selects, queues their back-channel logouts and appends their
+ * `session.revoked` events, atomically: in the
  * caller's transaction or in one of its own. Returns the ended sessions.
  */
 async function revokeWhere(db: Executor, where: SQL | undefined, now: Date): Promise<{ id: string; companyId: string; userId: string }[]> {
@@ -58,7 +60,13 @@ async function revokeWhere(db: Executor, where: SQL | undefined, now: Date): Pro
       .set({ revokedAt: now })
       .where(and(where, isNull(sessions.revokedAt)))
       .returning({ id: sessions.id, companyId: sessions.companyId, userId: sessions.userId });
-    if (ended.length > 0) await queueBackchannelLogouts(tx, ended, now);
+    if (ended.length > 0) {
+      await queueBackchannelLogouts(tx, ended, now);
+      await appendEvents(
+        tx,
+        ended.map((e) => ({ type: 'session.revoked' as const, companyId: e.companyId, data: { sessionId: e.id, userId: e.userId } })),
+      );
+    }
     return ended;
   });
 }
