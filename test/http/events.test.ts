@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAudit } from '../../src/store/audit.js';
+import { appendEvents } from '../../src/store/events.js';
 import type { DatabaseHandle } from '../../src/store/db.js';
 import { revokeUserSessions } from '../../src/store/sessions.js';
 import { asOperator, call, makeApp, setupCompany } from '../support/app.js';
@@ -37,11 +38,11 @@ describe.each(availableBackends)('events on %s', (backend) => {
   });
 
   /** Every event of the company, paging through the feed. */
-  async function allEvents(company: TestCompany, query = ''): Promise<FeedEvent[]> {
+  async function allEvents(company: TestCompany, query = '', limit = 7): Promise<FeedEvent[]> {
     const out: FeedEvent[] = [];
     let after = 0;
     for (;;) {
-      const res = await call(app, 'GET', `/api/companies/${company.id}/events?after=${after}&limit=7${query}`, { token: company.key });
+      const res = await call(app, 'GET', `/api/companies/${company.id}/events?after=${after}&limit=${limit}${query}`, { token: company.key });
       expect(res.status, res.text).toBe(200);
       out.push(...res.json.events);
       if (res.json.events.length === 0) return out;
@@ -161,6 +162,18 @@ describe.each(availableBackends)('events on %s', (backend) => {
     expect(created).toHaveLength(writers);
     expect(new Set(created.map((e) => e.data.userName)).size).toBe(writers);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.cursor).toBeGreaterThan(seen[i - 1]!.cursor);
+  });
+
+  it('a burst larger than one numbering batch is all in the feed at the next read', async () => {
+    const company = await setupCompany(app, 'Burst');
+    const burst = Array.from({ length: 12_000 }, (_, i) => ({ type: 'directory.user.created' as const, companyId: company.id, data: { n: i } }));
+    await appendEvents(handle.db, burst);
+    await appendEvents(handle.db, [{ type: 'signin.refused', companyId: company.id, data: { reason: 'marker' } }]);
+    // One read: the event written after the burst is numbered, and so is everything before it.
+    const once = await call(app, 'GET', `/api/companies/${company.id}/events?types=signin.refused`, { token: company.key });
+    expect(once.json.events.map((e: FeedEvent) => e.data.reason)).toEqual(['marker']);
+    const numbers = (await allEvents(company, '&types=directory.user.created', 1000)).map((e) => e.data.n);
+    expect(numbers).toEqual(burst.map((_, i) => i));
   });
 
   it('refuses bad queries with a 400 naming the parameter, and the operator feed without the operator token', async () => {
