@@ -65,7 +65,8 @@ const ORGANIZATION = /^cmp_[0-9a-z]{16}$/;
 /** Parameters an application may echo back or send as hints: bounded, no control characters. */
 const PRINTABLE = /^[^\u0000-\u001f\u007f]{1,512}$/;
 
-function withParams(uri: string, params: Record<string, string | null>): string {
+/** `uri` with these query parameters set (null ones left out): every redirect back to an application. */
+export function withParams(uri: string, params: Record<string, string | null>): string {
   const url = new URL(uri);
   for (const [name, value] of Object.entries(params)) if (value !== null) url.searchParams.set(name, value);
   return url.toString();

@@ -11,6 +11,7 @@ import { findApplication } from '../store/oidc-applications.js';
 import type { Application } from '../store/oidc-applications.js';
 import { findLiveSessionById, revokeSession } from '../store/sessions.js';
 import type { ServiceDeps } from './deps.js';
+import { withParams } from './oidc-authorize.js';
 import { publishedJwks } from './oidc-keys.js';
 import type { SignedInUser } from './sessions.js';
 
@@ -47,12 +48,6 @@ async function readHint(deps: ServiceDeps, idToken: string): Promise<Hint | null
   }
 }
 
-function withState(uri: string, state: string | null): string {
-  const url = new URL(uri);
-  if (state !== null) url.searchParams.set('state', state);
-  return url.toString();
-}
-
 async function endOne(deps: ServiceDeps, sessionId: string, companyId: string, userId: string, application: Application | null): Promise<boolean> {
   return deps.db.transaction(async (tx) => {
     if (!(await revokeSession(tx, sessionId, deps.now()))) return false;
@@ -86,7 +81,7 @@ export async function endSession(deps: ServiceDeps, params: EndSessionParams, si
       return page(`post_logout_redirect_uri is not one registered for the application "${application.name}" (they are compared exactly).`);
     }
   }
-  const location = params.postLogoutRedirectUri === null ? null : withState(params.postLogoutRedirectUri, params.state);
+  const location = params.postLogoutRedirectUri === null ? null : withParams(params.postLogoutRedirectUri, { state: params.state });
   if (!hint && !confirmed) {
     if (!signedIn) return { kind: 'done', location, endedBrowserSession: false };
     return { kind: 'confirm', params, applicationName: application?.name ?? null };
