@@ -10,6 +10,7 @@ import { openAPIRouteHandler } from 'hono-openapi';
 import type { AppConfig } from './config.js';
 import type { Db } from './store/db.js';
 import { deliverBackchannelLogoutsIfDue } from './services/backchannel.js';
+import { dispatchWebhooksIfAny } from './services/webhook-delivery.js';
 import type { ServiceDeps } from './services/deps.js';
 import type { HostResolver } from './services/metadata-fetch.js';
 import type { AppEnv } from './http/env.js';
@@ -37,6 +38,7 @@ import { operatorRoutes } from './http/routes/operator.js';
 import { oidcRoutes } from './http/routes/oidc.js';
 import { companyEventRoutes, operatorEventRoutes } from './http/routes/events.js';
 import { operatorOidcRoutes } from './http/routes/operator-oidc.js';
+import { companyWebhookRoutes, operatorWebhookRoutes, webhookDocumentation } from './http/routes/webhooks.js';
 
 export interface AppOptions {
   config: AppConfig;
@@ -55,6 +57,11 @@ export interface AppOptions {
    * route answers 404: a Worker serves the file from its static assets instead (too big to bundle).
    */
   apiReferenceScript?: ApiReferenceScript;
+  /**
+   * Whether a write request starts a webhook dispatch after its response (default true: Workers, whose
+   * only other sender is the Cron Trigger). The Node server has its own dispatcher and passes false.
+   */
+  deferWebhooks?: boolean;
   /** Resolves IdP metadata hosts before they are fetched (Node passes node:dns; Workers have no DNS API). */
   resolveHost?: HostResolver;
 }
@@ -77,6 +84,7 @@ export function serviceDeps(
     ...(config.metadataRefreshMinutes !== undefined ? { metadataRefreshMinutes: config.metadataRefreshMinutes } : {}),
     ...(config.eventRetentionDays !== undefined ? { eventRetentionDays: config.eventRetentionDays } : {}),
     ...(config.metadataAllowLoopbackUrls ? { metadataAllowLoopbackUrls: true } : {}),
+    ...(config.production ? {} : { webhookAllowLoopback: true }),
     ...(extra.resolveHost ? { resolveHost: extra.resolveHost } : {}),
   };
 }
@@ -126,6 +134,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     if (READ_ONLY_METHODS.has(c.req.method) && !ENDS_SESSIONS_ON_GET.test(c.req.path)) return;
     const deps = c.get('deps');
     deps.defer?.(deliverBackchannelLogoutsIfDue(deps));
+    // Webhooks too, on Workers (ctx.waitUntil); the Node server's dispatcher sends them already.
+    if (options.deferWebhooks !== false) deps.defer?.(dispatchWebhooksIfAny(deps));
   });
 
   // Before any body is read or any route runs: a forged write is refused whatever it carries.
@@ -147,6 +157,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/api/operator', operatorRoutes);
   app.route('/api/operator', operatorOidcRoutes);
   app.route('/api/operator', operatorEventRoutes);
+  app.route('/api/operator', operatorWebhookRoutes);
   // One guard for every admin route; the routers below assume it ran.
   app.use('/api/companies/:companyId/*', requireCompanyAdmin);
   app.route('/api/companies/:companyId', adminRoutes);
@@ -154,6 +165,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/api/companies/:companyId', adminJitRoutes);
   app.route('/api/companies/:companyId', adminScimRoutes);
   app.route('/api/companies/:companyId', companyEventRoutes);
+  app.route('/api/companies/:companyId', companyWebhookRoutes);
   app.route('/scim/v2/:companyId', scimRoutes);
   app.route('/saml', samlRoutes);
   app.route('/saml', sloRoutes);
@@ -185,8 +197,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
           { name: 'Session', description: 'The signed-in person' },
           { name: 'OpenID Connect', description: 'The OpenID provider applications sign people in through (SAML upstream, JIT rules unchanged)' },
           { name: 'Invitations', description: "The invitee's side" },
+          { name: 'Webhooks', description: 'What the bridge POSTs to your webhook endpoints (Standard Webhooks)' },
           { name: 'Documentation', description: 'This reference' },
         ],
+        webhooks: webhookDocumentation,
         components: {
           securitySchemes: { ...securitySchemes, scimToken: scimTokenScheme },
           schemas: scimComponentSchemas,

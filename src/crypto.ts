@@ -19,7 +19,7 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-export type IdPrefix = 'cmp' | 'ws' | 'ps' | 'usr' | 'inv' | 'key' | 'exc' | 'evt' | 'saml' | 'ses' | 'req' | 'scim' | 'grp' | 'app' | 'sec' | 'az' | 'kid' | 'bcl' | 'ev';
+export type IdPrefix = 'cmp' | 'ws' | 'ps' | 'usr' | 'inv' | 'key' | 'exc' | 'evt' | 'saml' | 'ses' | 'req' | 'scim' | 'grp' | 'app' | 'sec' | 'az' | 'kid' | 'bcl' | 'ev' | 'whk';
 
 /** A prefixed random id such as `usr_5k2x...` (80 bits of randomness, 16 characters). */
 export function newId(prefix: IdPrefix): string {

@@ -10,6 +10,7 @@ import { loggableError } from './http/loggable-error.js';
 import { jsonLogSink } from './http/middleware/request.js';
 import { loadOrCreateSecret } from './node/dev-secrets.js';
 import { startBackchannelTimer } from './node/backchannel-timer.js';
+import { startWebhookDispatcher } from './node/webhook-dispatcher.js';
 import { startMaintenanceTimer } from './node/maintenance-timer.js';
 import { resolveHost } from './node/resolve-host.js';
 import { closeAfterRefusedBody } from './node/refused-body.js';
@@ -108,7 +109,7 @@ async function main() {
     const deps = { db: database.db, publicUrl: config.publicUrl, now: () => new Date(), sessionSecret: config.sessionSecret, previousSessionSecrets: config.previousSessionSecrets ?? [] };
     const demo = await ensureDemo(deps, env.DATA_DIR, (msg) => log(msg));
     if (demo) {
-      extraRoutes = devIdpRoutes(demo).route('/', demoAppRoutes(config.publicUrl, demo.app));
+      extraRoutes = devIdpRoutes(demo).route('/', demoAppRoutes(config.publicUrl, demo.app, demo.webhook));
       log('demo ready', { testIdp: `${config.publicUrl}/dev/idp`, companyId: demo.companyId });
       console.log(
         `\nDemo: sign in through the test IdP at ${config.publicUrl}/dev/idp (admin page: ${config.publicUrl}/admin; example application: ${config.publicUrl}/dev/app)\n`,
@@ -123,6 +124,7 @@ async function main() {
     ...(extraRoutes ? { extraRoutes } : {}),
     apiReferenceScript: nodeApiReferenceScript,
     resolveHost,
+    deferWebhooks: false,
   });
   const fetch = closeAfterRefusedBody((request, env) => app.fetch(request, env));
   const server = serve({ fetch, port: env.PORT, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
@@ -133,6 +135,8 @@ async function main() {
   const maintenance = startMaintenanceTimer(timerDeps, logLine);
   // Back-channel logouts every 2 s: retries, and what a previous process left, go out without waiting for maintenance.
   const backchannel = startBackchannelTimer(timerDeps, logLine);
+  // Webhooks: queued and sent continuously, one stream per endpoint and company.
+  const webhooks = startWebhookDispatcher(timerDeps, logLine);
   server.on('error', (error: NodeJS.ErrnoException) => {
     const why = error.code === 'EADDRINUSE' ? `port ${env.PORT} is already in use (set PORT to another one)` : error.message;
     console.error(`Cannot listen: ${why}`);
@@ -145,7 +149,7 @@ async function main() {
     closing = true;
     log('shutting down', { signal });
     server.close(() => {
-      Promise.allSettled([maintenance.stop(), backchannel.stop()])
+      Promise.allSettled([maintenance.stop(), backchannel.stop(), webhooks.stop()])
         .finally(() => database.close())
         .finally(() => process.exit(0));
     });

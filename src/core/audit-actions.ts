@@ -55,6 +55,12 @@ export const AUDIT_ACTIONS = [
   'oidc.logout',
   'oidc.backchannel_logout_delivered',
   'oidc.backchannel_logout_failed',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+  'webhook.secret_rotated',
+  'webhook.resent',
+  'webhook.failing',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

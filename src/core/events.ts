@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'user.confirmed',
   'user.suspended',
   'user.reactivated',
+  'user.deprovisioned',
+  'membership.created',
   'membership.updated',
   'session.revoked',
   'signin.succeeded',
@@ -56,17 +58,30 @@ export function eventsOfAudit(audit: AuditFacts): NewEvent[] {
   const one = (type: EventType, payload: Record<string, unknown>): NewEvent[] => [{ type, companyId, data: payload }];
   switch (audit.action) {
     case 'user.provisioned':
-      return one('user.provisioned', { userId: targetId, how: data.via ?? 'jit', ...pick(data, ['email', 'workspaceId', 'permissionSetId']) });
-    case 'user.invited':
-      return one('user.provisioned', { userId: targetId, how: 'invitation', ...pick(data, ['email', 'workspaceId', 'permissionSetId']) });
+    case 'user.invited': {
+      // A new account always comes with its first membership: two events of one change.
+      const how = audit.action === 'user.invited' ? 'invitation' : (data.via ?? 'jit');
+      return [
+        ...one('user.provisioned', { userId: targetId, how, ...pick(data, ['email', 'workspaceId', 'permissionSetId']) }),
+        ...one('membership.created', { userId: targetId, source: how, ...pick(data, ['workspaceId', 'permissionSetId']) }),
+      ];
+    }
     case 'user.confirmed':
       return one('user.confirmed', { userId: targetId, via: data.via ?? null });
-    case 'user.suspended':
-      return one('user.suspended', { userId: targetId, reason, ...pick(data, ['directoryUserId']) });
+    case 'user.suspended': {
+      const suspended = one('user.suspended', { userId: targetId, reason, ...pick(data, ['directoryUserId']) });
+      // Deleted from the company's directory: the IdP deprovisioned the person, which is more than a lock.
+      return reason === 'directory_user_deleted' ? [...suspended, ...one('user.deprovisioned', { userId: targetId, reason, ...pick(data, ['directoryUserId']) })] : suspended;
+    }
     case 'user.reactivated':
       return one('user.reactivated', { userId: targetId, reason, ...pick(data, ['directoryUserId']) });
     case 'membership.set_by_group':
-      return one('membership.updated', { userId: targetId, source: 'group_mapping', ...pick(data, ['groupId', 'workspaceId', 'permissionSetId']) });
+      // A group mapping gives a new workspace (created) or another permission set in one (updated).
+      return one(data.created === true ? 'membership.created' : 'membership.updated', {
+        userId: targetId,
+        source: 'group_mapping',
+        ...pick(data, ['groupId', 'workspaceId', 'permissionSetId']),
+      });
     case 'saml.login':
       return one('signin.succeeded', {
         userId: targetId,

@@ -3,7 +3,8 @@
  * signing in through the bridge's OpenID provider with a real relying-party library (openid-client),
  * exactly as the README's "Connect your application" tells an application to. It shows the id_token's
  * claims, and a SCIM deactivation signs it out through back-channel logout, so a newcomer sees the
- * whole chain: IdP → SAML → JIT → OIDC → app.
+ * whole chain: IdP → SAML → JIT → OIDC → app. It also receives the demo company's webhooks and lists
+ * them (src/dev/demo-webhooks.tsx).
  *
  * It is its own relying party: it talks to the bridge only over HTTP (discovery, token, JWKS), never
  * through the bridge's code. Its sessions live in this process's memory, which is fine for a
@@ -15,6 +16,8 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { randomBytes } from 'node:crypto';
 import type { AppEnv } from '../http/env.js';
+import { demoWebhookInbox, ReceivedWebhooks, WEBHOOKS_CSS } from './demo-webhooks.js';
+import type { DemoWebhook } from './demo-webhooks.js';
 import { devPage } from './page.js';
 
 export interface DemoAppClient {
@@ -35,7 +38,8 @@ interface AppSession {
 
 const CSS = `body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1f2328}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:.8rem;overflow:auto}
-.note{color:#57606a;font-size:.9rem} .ended{color:#b42318;font-weight:600} a.button,button{font:inherit;padding:.3rem .7rem}`;
+.note{color:#57606a;font-size:.9rem} .ended{color:#b42318;font-weight:600} a.button,button{font:inherit;padding:.3rem .7rem}
+${WEBHOOKS_CSS}`;
 
 const page = (title: string, body: unknown) =>
   devPage(
@@ -49,9 +53,13 @@ const page = (title: string, body: unknown) =>
 
 const cookieOptions = { path: '/', httpOnly: true, secure: true, sameSite: 'Lax' as const };
 
-/** The demo application's routes; `publicUrl` is the bridge's issuer (the app reaches it over HTTP like any app). */
-export function demoAppRoutes(publicUrl: string, client: DemoAppClient) {
+/**
+ * The demo application's routes; `publicUrl` is the bridge's issuer (the app reaches it over HTTP like
+ * any app); `webhook`, the demo company's webhook endpoint whose deliveries it verifies and lists.
+ */
+export function demoAppRoutes(publicUrl: string, client: DemoAppClient, webhook: DemoWebhook | null = null) {
   const sessions = new Map<string, AppSession>();
+  const inbox = demoWebhookInbox(webhook);
   const base = `${publicUrl}/dev/app`;
   let configuration: Promise<oidc.Configuration> | null = null;
   const config = () => {
@@ -68,6 +76,7 @@ export function demoAppRoutes(publicUrl: string, client: DemoAppClient) {
   const jwks = () => createRemoteJWKSet(new URL(`${publicUrl}/oauth/jwks`));
 
   return new Hono<AppEnv>()
+    .route('/', inbox.routes)
     .get('/dev/app', (c) => {
       const session = sessions.get(getCookie(c, SESSION_COOKIE) ?? '');
       if (!session) {
@@ -84,6 +93,7 @@ export function demoAppRoutes(publicUrl: string, client: DemoAppClient) {
               <p class="note">
                 Or sign in at the test IdP (<a href="/dev/idp">/dev/idp</a>): an IdP-initiated sign-in lands here through third-party-initiated login.
               </p>
+              <ReceivedWebhooks inbox={inbox} />
             </>,
           ),
         );
@@ -107,6 +117,7 @@ export function demoAppRoutes(publicUrl: string, client: DemoAppClient) {
             <form method="post" action="/dev/app/logout">
               <button type="submit">Sign out</button>
             </form>
+            <ReceivedWebhooks inbox={inbox} />
           </>,
         ),
       );

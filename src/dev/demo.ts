@@ -1,7 +1,8 @@
 /**
  * Development demo (never in production, never in the Worker): a company "Decorumsoft (demo)" with a
  * confirmed jon.smith@decorumsoft.com, a SAML connection trusting the built-in test IdP, and JIT on,
- * so that a newcomer sees the seed's rule work in a minute at /dev/idp.
+ * so that a newcomer sees the seed's rule work in a minute at /dev/idp. The example application
+ * (/dev/app) signs in through the bridge's OpenID provider and receives the company's webhooks.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,13 +12,17 @@ import type { ServiceDeps } from '../services/deps.js';
 import { saveJitSettings } from '../services/jit-settings.js';
 import { configureSamlConnection } from '../services/saml-connection.js';
 import { acceptInvitation, inviteUser } from '../services/users.js';
+import { InvalidInputError } from '../services/errors.js';
+import { createWebhook, updateWebhook } from '../services/webhooks.js';
 import { createPermissionSet, createWorkspace } from '../services/workspaces.js';
 import { eq } from 'drizzle-orm';
 import { hashSecret, newId, newSecret } from '../crypto.js';
 import { findCompany } from '../store/companies.js';
 import { findApplication } from '../store/oidc-applications.js';
 import { oidcApplications } from '../store/schema.js';
+import { findEndpoint } from '../store/webhooks.js';
 import type { DemoAppClient } from './demo-app.js';
+import type { DemoWebhook } from './demo-webhooks.js';
 
 export interface DemoIdp {
   entityId: string;
@@ -31,6 +36,16 @@ export interface Demo {
   idp: DemoIdp;
   /** The example application's OIDC client (/dev/app). */
   app: DemoAppClient;
+  /** The demo company's webhook endpoint, to the example application (null: the bridge refused its URL). */
+  webhook: DemoWebhook | null;
+}
+
+/** What DATA_DIR/demo.json keeps (mode 0600: it holds the admin API key and two secrets). */
+interface DemoState {
+  companyId?: string;
+  apiKey?: string;
+  app?: DemoAppClient;
+  webhook?: DemoWebhook | null;
 }
 
 const actor = { type: 'system' as const, id: 'demo' };
@@ -69,14 +84,18 @@ export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: 
   const idp: DemoIdp = { entityId: `${deps.publicUrl}/dev/idp`, ssoUrl: `${deps.publicUrl}/dev/idp`, ...keys };
   const statePath = join(dataDir, 'demo.json');
   const saved = await readOrNull(statePath);
-  const state = saved ? (JSON.parse(saved) as { companyId?: string; apiKey?: string; app?: DemoAppClient }) : {};
+  const state = saved ? (JSON.parse(saved) as DemoState) : {};
+  const save = (next: DemoState) => writeFile(statePath, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
   if (state.companyId && (await findCompany(deps.db, state.companyId))) {
     const app = await ensureDemoApplication(deps, state.app);
-    if (app.clientId !== state.app?.clientId) await writeFile(statePath, `${JSON.stringify({ ...state, app }, null, 2)}\n`, { mode: 0o600 });
-    return { companyId: state.companyId, idp, app };
+    const webhook = await ensureDemoWebhook(deps, state.companyId, state.webhook ?? null, log);
+    if (app.clientId !== state.app?.clientId || webhook?.id !== state.webhook?.id) await save({ ...state, app, webhook });
+    return { companyId: state.companyId, idp, app, webhook };
   }
 
   const company = await createCompany(deps, actor, 'Decorumsoft (demo)');
+  // Registered first, so the seed's own events (the two invitations accepted) are the first to arrive.
+  const webhook = await ensureDemoWebhook(deps, company.id, null, log);
   const workspace = await createWorkspace(deps, actor, company.id, 'Main');
   const members = await createPermissionSet(deps, actor, company.id, { name: 'Members', permissions: ['dashboards:read'] });
   const admins = await createPermissionSet(deps, actor, company.id, { name: 'Admins', permissions: ['admin', 'dashboards:read', 'dashboards:write'] });
@@ -98,9 +117,34 @@ export async function ensureDemo(deps: ServiceDeps, dataDir: string, log: (msg: 
   });
   const { key } = await createApiKey(deps, actor, company.id, 'demo');
   const app = await ensureDemoApplication(deps, undefined);
-  await writeFile(statePath, `${JSON.stringify({ companyId: company.id, apiKey: key, app }, null, 2)}\n`, { mode: 0o600 });
+  await save({ companyId: company.id, apiKey: key, app, webhook });
   log(`demo company ${company.id} created; its admin API key is in ${statePath}`);
-  return { companyId: company.id, idp, app };
+  return { companyId: company.id, idp, app, webhook };
+}
+
+/**
+ * The demo company's webhook endpoint to the example application (PUBLIC_URL/dev/app/webhooks): the
+ * saved one while it exists (its URL rewritten if PUBLIC_URL changed), else a new one, through the
+ * same service as the API (audited). Null, and a log line, when the bridge refuses the URL (e.g. a
+ * PUBLIC_URL on a private address): the rest of the demo works without it.
+ */
+async function ensureDemoWebhook(deps: ServiceDeps, companyId: string, saved: DemoWebhook | null, log: (msg: string) => void): Promise<DemoWebhook | null> {
+  const url = `${deps.publicUrl}/dev/app/webhooks`;
+  // The demo runs outside production only, where webhooks may use http and loopback (as serviceDeps sets it).
+  const devDeps: ServiceDeps = { ...deps, webhookAllowLoopback: true };
+  try {
+    const existing = saved ? await findEndpoint(deps.db, companyId, saved.id) : null;
+    if (saved && existing) {
+      if (existing.url !== url) await updateWebhook(devDeps, actor, companyId, saved.id, { url });
+      return saved;
+    }
+    const { endpoint, secret } = await createWebhook(devDeps, actor, companyId, { url, description: 'The example application (/dev/app) lists what it receives' });
+    return { id: endpoint.id, secret };
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    log(`demo webhook skipped: ${error.message}`);
+    return null;
+  }
 }
 
 /**

@@ -25,6 +25,10 @@ export interface ServiceDeps {
   readonly metadataRefreshMinutes?: number;
   /** METADATA_ALLOW_LOOPBACK_URLS (development and tests): http:// and loopback metadata URLs are allowed. */
   readonly metadataAllowLoopbackUrls?: boolean;
+  /** Development and tests (not production): webhooks may use http and point at loopback (127.0.0.1, localhost). */
+  readonly webhookAllowLoopback?: boolean;
+  /** How long a webhook POST may take (default 10 s; tests shorten it). */
+  readonly webhookTimeoutMs?: number;
   /** Resolves a metadata URL's host before it is fetched (node:dns on Node; Workers have none). */
   readonly resolveHost?: HostResolver;
   /**

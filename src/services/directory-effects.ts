@@ -114,7 +114,12 @@ export async function applyGroupMappings(tx: Tx, companyId: string, directoryUse
       action: 'membership.set_by_group',
       targetType: 'user',
       targetId: membership.userId,
-      data: { groupId: groupOf.get(`${membership.userId} ${membership.workspaceId}`), workspaceId: membership.workspaceId, permissionSetId: membership.permissionSetId },
+      data: {
+        groupId: groupOf.get(`${membership.userId} ${membership.workspaceId}`),
+        workspaceId: membership.workspaceId,
+        permissionSetId: membership.permissionSetId,
+        created: membership.created === true,
+      },
     })),
   );
 }

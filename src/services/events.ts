@@ -18,7 +18,7 @@ export function presentEvent(e: StoredEvent) {
 }
 
 /** Numbers everything committed so far (batch after batch: a burst can leave many), so a read sees it all. */
-async function sequenceAll(deps: ServiceDeps): Promise<number> {
+export async function sequenceAll(deps: ServiceDeps): Promise<number> {
   let total = 0;
   for (let round = 0; round < 100; round++) {
     const numbered = await sequenceEvents(deps.db, SEQUENCE_BATCH);

@@ -9,6 +9,7 @@ import type { ServiceDeps } from './deps.js';
 import { refreshDueMetadata } from './metadata-refresh.js';
 import { sweepExpired } from './sweep.js';
 import { maintainEvents } from './events.js';
+import { runWebhookMaintenance } from './webhook-delivery.js';
 
 export interface ScheduledTask {
   readonly name: string;
@@ -43,7 +44,10 @@ export const BACKCHANNEL_LOGOUT_TASK: ScheduledTask = {
 /** Events: numbered even when nobody reads the feed, and dropped after EVENT_RETENTION_DAYS. */
 export const EVENTS_TASK: ScheduledTask = { name: 'events', run: async (deps, now) => ({ ...(await maintainEvents(deps, now)) }) };
 
-export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK, BACKCHANNEL_LOGOUT_TASK, EVENTS_TASK];
+/** Webhooks still owed (Workers have no dispatcher between requests: the Cron Trigger drains the rest), and the log's sweep. */
+export const WEBHOOKS_TASK: ScheduledTask = { name: 'webhooks', run: async (deps, now) => ({ ...(await runWebhookMaintenance(deps, now)) }) };
+
+export const SCHEDULED_TASKS: readonly ScheduledTask[] = [METADATA_REFRESH_TASK, CERTIFICATE_WARNINGS_TASK, SWEEP_EXPIRED_TASK, BACKCHANNEL_LOGOUT_TASK, EVENTS_TASK, WEBHOOKS_TASK];
 
 export type ScheduledReport = Record<string, { ok: true; result: Record<string, unknown> } | { ok: false; error: unknown }>;
 

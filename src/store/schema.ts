@@ -15,12 +15,14 @@ import {
   oidcSigningKeys,
 } from './schema-oidc.js';
 import { events } from './schema-events.js';
+import { webhookDeliveries, webhookEndpoints } from './schema-webhooks.js';
 
 export * from './schema-core.js';
 export * from './schema-directory.js';
 export * from './schema-saml.js';
 export * from './schema-oidc.js';
 export * from './schema-events.js';
+export * from './schema-webhooks.js';
 
 export const schema = {
   companies,
@@ -50,4 +52,6 @@ export const schema = {
   oidcSessionApplications,
   backchannelDeliveries,
   events,
+  webhookEndpoints,
+  webhookDeliveries,
 };

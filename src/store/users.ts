@@ -197,10 +197,10 @@ export interface WantedMembership {
 
 /**
  * Ensures each membership (in `workspaceId`, with `permissionSetId`) in one statement; returns those
- * created or whose permission set changed, not those already exactly so. Each (userId, workspaceId)
+ * created or whose permission set changed (`created` tells which), not those already exactly so. Each (userId, workspaceId)
  * at most once in `wanted`.
  */
-export async function ensureMemberships(db: Executor, companyId: string, wanted: readonly WantedMembership[]): Promise<WantedMembership[]> {
+export async function ensureMemberships(db: Executor, companyId: string, wanted: readonly WantedMembership[]): Promise<(WantedMembership & { created: boolean })[]> {
   if (wanted.length === 0) return [];
   return db
     .insert(memberships)
@@ -212,5 +212,6 @@ export async function ensureMemberships(db: Executor, companyId: string, wanted:
       set: { permissionSetId: sql`excluded.permission_set_id` },
       setWhere: sql`${memberships.permissionSetId} <> excluded.permission_set_id`,
     })
-    .returning({ userId: memberships.userId, workspaceId: memberships.workspaceId, permissionSetId: memberships.permissionSetId });
+    // xmax is 0 on a row this statement inserted, the updating transaction's id on one it updated.
+    .returning({ userId: memberships.userId, workspaceId: memberships.workspaceId, permissionSetId: memberships.permissionSetId, created: sql<boolean>`(xmax = 0)` });
 }

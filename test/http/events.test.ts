@@ -75,8 +75,10 @@ describe.each(availableBackends)('events on %s', (backend) => {
     const types = events.map((e) => e.type);
     expect(types).toEqual([
       'user.provisioned',
+      'membership.created',
       'user.confirmed',
       'user.provisioned',
+      'membership.created',
       'signin.succeeded',
       'signin.refused',
       'signin.succeeded',
@@ -86,7 +88,9 @@ describe.each(availableBackends)('events on %s', (backend) => {
       'user.suspended',
       'directory.group.created',
     ]);
-    const [invited, confirmed, provisioned, annSignIn, refused, , directoryUser, , revoked, suspended] = events;
+    const [invited, invitedMembership, confirmed, provisioned, jitMembership, annSignIn, refused, , directoryUser, , revoked, suspended] = events;
+    expect(invitedMembership!.data).toEqual({ userId: jonId, source: 'invitation', workspaceId: company.workspaceId, permissionSetId: company.permissionSetId });
+    expect(jitMembership!.data).toEqual({ userId: provisioned!.data.userId, source: 'jit', workspaceId: company.workspaceId, permissionSetId: company.permissionSetId });
     expect(invited!.data).toMatchObject({ userId: jonId, how: 'invitation', email: 'jon@eventful.example' });
     expect(confirmed!.data).toEqual({ userId: jonId, via: 'invitation' });
     expect(provisioned!.data).toMatchObject({ how: 'jit', email: 'ann@eventful.example', workspaceId: company.workspaceId });
@@ -108,6 +112,46 @@ describe.each(availableBackends)('events on %s', (backend) => {
     const mine = operator.json.events.filter((e: FeedEvent) => e.companyId === company.id).map((e: FeedEvent) => e.id);
     expect(mine).toEqual(events.map((e) => e.id).filter((id) => mine.includes(id)));
     expect(mine.length).toBeGreaterThan(0);
+  });
+
+  it('a person deleted from the directory is suspended and deprovisioned, two events of the one change', async () => {
+    const company = await setupCompany(app, 'Deprovisioned');
+    const userId = await confirmedUser(app, company, 'gone@deprovisioned.example');
+    const { token, base } = await scimToken(app, company);
+    const created = await scim(app, token, 'POST', `${base}/Users`, oktaUser('gone@deprovisioned.example'));
+    expect(created.status).toBe(201);
+    const before = (await allEvents(company)).length;
+    expect((await scim(app, token, 'DELETE', `${base}/Users/${created.json.id}`)).status).toBe(204);
+    const after = (await allEvents(company)).slice(before);
+    expect(after.map((e) => e.type)).toEqual(expect.arrayContaining(['directory.user.deleted', 'user.suspended', 'user.deprovisioned']));
+    const suspended = after.find((e) => e.type === 'user.suspended')!;
+    const deprovisioned = after.find((e) => e.type === 'user.deprovisioned')!;
+    expect(deprovisioned.data).toEqual({ userId, reason: 'directory_user_deleted', directoryUserId: created.json.id });
+    expect(deprovisioned.cursor).toBe(suspended.cursor + 1);
+  });
+
+  it('a group mapping that gives a workspace is membership.created; one that changes the permission set there is membership.updated', async () => {
+    const company = await setupCompany(app, 'Mapped');
+    const userId = await confirmedUser(app, company, 'vet@mapped.example');
+    const ops = (await call(app, 'POST', `/api/companies/${company.id}/workspaces`, { token: company.key, body: { name: 'Ops' } })).json.id;
+    const leads = (await call(app, 'POST', `/api/companies/${company.id}/permission-sets`, { token: company.key, body: { name: 'Leads', permissions: ['admin'] } })).json.id;
+    const { token, base } = await scimToken(app, company);
+    const person = (await scim(app, token, 'POST', `${base}/Users`, oktaUser('vet@mapped.example'))).json.id;
+    const opsTeam = (await scim(app, token, 'POST', `${base}/Groups`, { displayName: 'Ops team' })).json.id;
+    const map = (workspaceId: string, permissionSetId: string) =>
+      call(app, 'PUT', `/api/companies/${company.id}/scim/group-mappings/${opsTeam}`, { token: company.key, body: { workspaceId, permissionSetId } });
+    const add = { Operations: [{ op: 'add', path: 'members', value: [{ value: person }] }] };
+    expect((await map(ops, company.permissionSetId)).status).toBe(200);
+    const before = (await allEvents(company)).length;
+    expect((await scim(app, token, 'PATCH', `${base}/Groups/${opsTeam}`, add)).status).toBeLessThan(300);
+    // The mapping now gives another permission set in the same workspace; the next push applies it.
+    expect((await map(ops, leads)).status).toBe(200);
+    expect((await scim(app, token, 'PATCH', `${base}/Groups/${opsTeam}`, add)).status).toBeLessThan(300);
+    const membershipEvents = (await allEvents(company)).slice(before).filter((e) => e.type.startsWith('membership.'));
+    expect(membershipEvents.map((e) => [e.type, e.data])).toEqual([
+      ['membership.created', { userId, source: 'group_mapping', groupId: opsTeam, workspaceId: ops, permissionSetId: company.permissionSetId }],
+      ['membership.updated', { userId, source: 'group_mapping', groupId: opsTeam, workspaceId: ops, permissionSetId: leads }],
+    ]);
   });
 
   it('a change rolled back before commit leaves no event, and no event is left without its change', async () => {

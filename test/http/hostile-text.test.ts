@@ -120,6 +120,14 @@ const PROBES: Record<string, Probe> = {
   'PATCH /api/operator/applications/:applicationId': { auth: 'operator', body: { name: BAD }, expect: 'api' },
   'POST /api/operator/applications/:applicationId/secrets': { auth: 'operator', body: { x: BAD }, expect: 'api' },
   'POST /api/operator/oidc/signing-keys/rotate': { auth: 'operator', body: { x: BAD }, expect: 'api' },
+  'POST /api/operator/webhooks': { auth: 'operator', body: { url: 'http://127.0.0.1:9/hook', description: BAD }, expect: 'api' },
+  'PATCH /api/operator/webhooks/:webhookId': { auth: 'operator', body: { description: BAD }, expect: 'api' },
+  'POST /api/operator/webhooks/:webhookId/rotate-secret': { auth: 'operator', body: { x: BAD }, expect: 'api' },
+  'POST /api/operator/webhooks/:webhookId/resend': { auth: 'operator', body: { after: BAD }, expect: 'api' },
+  'POST /api/companies/:companyId/webhooks': { auth: 'company', body: { url: BAD }, expect: 'api' },
+  'PATCH /api/companies/:companyId/webhooks/:webhookId': { auth: 'company', body: { description: BAD }, expect: 'api' },
+  'POST /api/companies/:companyId/webhooks/:webhookId/rotate-secret': { auth: 'company', body: { x: BAD }, expect: 'api' },
+  'POST /api/companies/:companyId/webhooks/:webhookId/resend': { auth: 'company', body: { after: BAD }, expect: 'api' },
   'POST /oauth/token': { auth: 'none', body: { x: BAD }, expect: { ignored: 'the token endpoint reads a form (RFC 6749), never JSON: 400 invalid_request' } },
   'POST /oauth/userinfo': { auth: 'none', body: { x: BAD }, expect: { ignored: 'userinfo reads no body; the access token is the Bearer header' } },
   'POST /oauth/logout': { auth: 'none', body: { x: BAD }, expect: { ignored: 'end-session reads a form, never JSON: a body that is not one is no parameters' } },
@@ -170,7 +178,8 @@ describe('the route walk: a lone surrogate in a JSON body of every write route',
         .replace(':companyId', company.id)
         .replace(':groupId', groupId)
         .replace(':id', pattern.includes('/Users/') ? userId : groupId)
-        .replace(':token', 'inv_0000000000000000.not-a-token');
+        .replace(':token', 'inv_0000000000000000.not-a-token')
+        .replace(':webhookId', 'whk_0000000000000000');
       const auth = { operator: OPERATOR_TOKEN, company: company.key, scim: token, none: null }[probe.auth];
       const type = probe.expect === 'scim' ? 'application/scim+json' : 'application/json';
       const res = await call(app, method, path, { token: auth, body: JSON.stringify(probe.body), headers: { 'Content-Type': type } });

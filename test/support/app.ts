@@ -16,7 +16,7 @@ export const testConfig: AppConfig = {
 
 export type TestApp = ReturnType<typeof createApp>;
 
-export function makeApp(handle: DatabaseHandle, options: { now?: () => Date; config?: Partial<AppConfig> } = {}): TestApp {
+export function makeApp(handle: DatabaseHandle, options: { now?: () => Date; config?: Partial<AppConfig>; deferWebhooks?: boolean } = {}): TestApp {
   return createApp({
     config: { ...testConfig, ...options.config },
     database: { kind: handle.kind, db: handle.db },
@@ -24,6 +24,8 @@ export function makeApp(handle: DatabaseHandle, options: { now?: () => Date; con
     log: null,
     // Test files share one database with clocks pinned to different years: no global purge from here.
     purgeEvery: 0,
+    // Webhook tests dispatch when they choose (or ask for the after-response dispatch); others never pay for it.
+    deferWebhooks: options.deferWebhooks ?? false,
   });
 }
 

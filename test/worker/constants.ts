@@ -14,6 +14,21 @@ export interface WorkerSuiteProvided {
   usedOnNode: { companyId: string; apiKey: string; samlResponse: string; email: string };
   /** The relying party's back-channel logout receiver (http://127.0.0.1:port): POST /logout, GET /received, PUT /down|/up. */
   backchannelReceiver: string;
+  /**
+   * The webhook receiver: `origin` (http://127.0.0.1:port or another local address) for the tests'
+   * GET /received?path= and PUT /answer?path=&status=; `hookOrigin`, the same server by this machine's
+   * host name, for webhook URLs (a Worker refuses loopback and private address literals), or null
+   * when the host name does not resolve here.
+   */
+  webhookReceiver: { origin: string; hookOrigin: string | null };
+}
+
+/** One POST the webhook receiver recorded: its headers (lower-case names), raw body, and the status it answered. */
+export interface RecordedWebhook {
+  headers: Record<string, string>;
+  body: string;
+  status: number;
+  at: number;
 }
 
 declare module 'vitest' {

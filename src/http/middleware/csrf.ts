@@ -23,7 +23,7 @@ const CLIENT_AUTHENTICATED = new Set(['/oauth/token', '/oauth/userinfo']);
  * application's back-channel receiver is posted to by the bridge itself, with a signed logout token.
  */
 const exempt = (path: string) =>
-  path.startsWith('/scim/') || /^\/saml\/[^/]+\/(acs|slo)\/?$/.test(path) || CLIENT_AUTHENTICATED.has(path) || path === '/dev/app/backchannel-logout';
+  path.startsWith('/scim/') || /^\/saml\/[^/]+\/(acs|slo)\/?$/.test(path) || CLIENT_AUTHENTICATED.has(path) || path === '/dev/app/backchannel-logout' || path === '/dev/app/webhooks';
 
 /**
  * Refuses (403 `cross_site_request`) an unsafe request that carries the session cookie and no

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { toJsonSchema } from '@valibot/to-json-schema';
 import * as v from 'valibot';
 import { EVENT_TYPES } from '../../core/events.js';
 import { readEvents } from '../../services/events.js';
@@ -18,10 +19,18 @@ const nullableString = v.nullable(v.string());
 
 /** Each event type's payload (the `data` of an event). */
 const payloads = {
-  'user.provisioned': v.object({ userId: v.string(), how: v.picklist(['jit', 'invitation', 'scim']), email: v.optional(v.string()), workspaceId: v.optional(v.string()), permissionSetId: v.optional(v.string()) }),
+  'user.provisioned': v.object({ userId: v.string(), how: v.picklist(['jit', 'invitation']), email: v.optional(v.string()), workspaceId: v.optional(v.string()), permissionSetId: v.optional(v.string()) }),
   'user.confirmed': v.object({ userId: v.string(), via: nullableString }),
   'user.suspended': v.object({ userId: v.string(), reason: nullableString, directoryUserId: v.optional(v.string()) }),
   'user.reactivated': v.object({ userId: v.string(), reason: nullableString, directoryUserId: v.optional(v.string()) }),
+  'user.deprovisioned': v.object({ userId: v.string(), reason: v.literal('directory_user_deleted'), directoryUserId: v.optional(v.string()) }),
+  'membership.created': v.object({
+    userId: v.string(),
+    source: v.picklist(['jit', 'invitation', 'group_mapping']),
+    groupId: v.optional(v.string()),
+    workspaceId: v.string(),
+    permissionSetId: v.string(),
+  }),
   'membership.updated': v.object({ userId: v.string(), source: v.literal('group_mapping'), groupId: v.optional(v.string()), workspaceId: v.string(), permissionSetId: v.string() }),
   'session.revoked': v.object({ sessionId: v.string(), userId: v.string() }),
   'signin.succeeded': v.object({ userId: v.string(), sessionId: nullableString, flow: nullableString, provisioned: v.boolean(), connectionId: nullableString }),
@@ -41,12 +50,20 @@ const eventOf = <T extends readonly string[]>(types: T, data: v.GenericSchema) =
   v.object({ id: v.string(), type: v.picklist(types), companyId: v.string(), occurredAt: v.string(), cursor, data });
 
 const Event = v.variant('type', [
-  ...(['user.provisioned', 'user.confirmed', 'user.suspended', 'user.reactivated', 'membership.updated', 'session.revoked', 'signin.succeeded', 'signin.refused', 'connection.certificate_expiring'] as const).map(
+  ...(['user.provisioned', 'user.confirmed', 'user.suspended', 'user.reactivated', 'user.deprovisioned', 'membership.created', 'membership.updated', 'session.revoked', 'signin.succeeded', 'signin.refused', 'connection.certificate_expiring'] as const).map(
     (type) => eventOf([type] as const, payloads[type]),
   ),
   eventOf(EVENT_TYPES.filter((t) => t.startsWith('directory.user.')), payloads['directory.user']),
   eventOf(EVENT_TYPES.filter((t) => t.startsWith('directory.group.')), payloads['directory.group']),
 ]);
+/** What a webhook POSTs: the feed's event, plus the `timestamp` Standard Webhooks payloads carry. */
+export const webhookPayloadSchema = () => ({
+  allOf: [
+    toJsonSchema(Event, { errorMode: 'ignore' }),
+    { type: 'object', properties: { timestamp: { type: 'string', format: 'date-time', description: 'When the event occurred (the same as occurredAt)' } }, required: ['timestamp'] },
+  ],
+});
+
 const EventPage = v.object({ events: v.array(Event), nextCursor: v.pipe(v.number(), v.description('The cursor to pass as `after` next time (unchanged when nothing new)')) });
 
 const EventQuery = v.object({
