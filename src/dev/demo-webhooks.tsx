@@ -94,7 +94,7 @@ export function demoWebhookInbox(webhook: DemoWebhook | null): DemoWebhookInbox 
   return { routes, received: () => events, registered: webhook !== null };
 }
 
-export const WEBHOOKS_CSS = `table{border-collapse:collapse;width:100%;font-size:.9rem} th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
+export const WEBHOOKS_CSS = `table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.9rem} th,td{overflow-wrap:anywhere;word-break:break-word} th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #d0d7de;vertical-align:top}
 td.data{word-break:break-word}`;
 
 /** The section of /dev/app that lists what arrived (no script: a link reloads it). */
