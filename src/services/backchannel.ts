@@ -91,7 +91,8 @@ async function post(uri: string, token: string): Promise<string | null> {
   return res.status >= 200 && res.status < 300 ? null : `http_${res.status}`;
 }
 
-function failureReason(error: unknown): string {
+/** Why a POST got no answer, as a short reason for a delivery record (back-channel logouts, webhooks). */
+export function failureReason(error: unknown): string {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
   // Node's fetch says why in cause.code (ECONNREFUSED, ENOTFOUND...): safe to keep, it names no secret.

@@ -15,6 +15,7 @@ import type { Actor } from '../store/audit.js';
 import type { StoredEvent } from '../store/events.js';
 import { anyEndpoint, claimDueDeliveries, fanOutEvents, loadDeliveryContext, purgeDelivered, settleDelivery, updateEndpoint } from '../store/webhooks.js';
 import type { AttemptRecord, WebhookDelivery, WebhookEndpoint } from '../store/webhooks.js';
+import { failureReason } from './backchannel.js';
 import type { ServiceDeps } from './deps.js';
 import { presentEvent, sequenceAll } from './events.js';
 import { refusedAddress, signingSecrets, webhookUrlPolicy } from './webhooks.js';
@@ -86,13 +87,6 @@ async function responseStart(res: Response): Promise<string | null> {
   return text === '' ? null : text;
 }
 
-function transportReason(error: unknown): string {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
-  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof code === 'string' && /^[A-Z_]{1,40}$/.test(code) ? `unreachable: ${code}` : 'unreachable';
-}
-
 /** One POST; what to record about it. */
 async function attempt(deps: ServiceDeps, endpoint: WebhookEndpoint, event: StoredEvent, now: Date): Promise<AttemptRecord & { ok: boolean }> {
   const started = performance.now();
@@ -126,7 +120,7 @@ async function attempt(deps: ServiceDeps, endpoint: WebhookEndpoint, event: Stor
       signal: AbortSignal.timeout(deps.webhookTimeoutMs ?? POST_TIMEOUT_MS),
     });
   } catch (error) {
-    return record(null, transportReason(error), null);
+    return record(null, failureReason(error), null);
   }
   const response = await responseStart(res);
   const ok = res.status >= 200 && res.status < 300;
