@@ -24,6 +24,7 @@ import type { TestApp, TestCompany } from '../support/app.js';
 import { oktaUser, scim, scimToken } from '../support/scim.js';
 import type { Running } from '../support/server.js';
 import { freePort, projectRoot, start as startWith, stop } from '../support/server.js';
+import { databaseBeside } from '../support/db.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import type { ReceivedWebhook, WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -52,9 +53,8 @@ interface Payload {
 describe(`kill -9 in the middle of a burst of ${TOTAL} SCIM changes (${backend})`, () => {
   let receiver: WebhookReceiver;
   let dataDir: string;
-  let dbName: string | null = null;
   let dbUrl: string | null = null;
-  let admin: postgres.Sql | null = null;
+  let dropDatabase: (() => Promise<void>) | null = null;
   const servers: Running[] = [];
 
   beforeAll(async () => {
@@ -64,22 +64,16 @@ describe(`kill -9 in the middle of a burst of ${TOTAL} SCIM changes (${backend})
     const url = process.env.DATABASE_URL;
     if (url) {
       // A database of its own: the shared test database has other files' endpoints and events.
-      dbName = `${new URL(url).pathname.slice(1) || 'bridge'}_whcrash_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-      admin = postgres(url, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`create database "${dbName}"`);
-      const own = new URL(url);
-      own.pathname = `/${dbName}`;
-      dbUrl = own.toString();
+      const own = await databaseBeside(url, 'whcrash');
+      dbUrl = own.url;
+      dropDatabase = own.drop;
     }
   }, 120_000);
 
   afterAll(async () => {
     for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     await receiver?.close();
-    if (admin && dbName) {
-      await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-    }
+    await dropDatabase?.();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 

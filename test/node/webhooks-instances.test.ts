@@ -23,6 +23,7 @@ import type { TestApp } from '../support/app.js';
 import { oktaUser, scim, scimToken } from '../support/scim.js';
 import type { Running } from '../support/server.js';
 import { freePort, projectRoot, start as startWith, stop } from '../support/server.js';
+import { databaseBeside } from '../support/db.js';
 import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import type { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -64,9 +65,8 @@ function deliveredByEndpoint(output: string): Map<string, number> {
 describe.skipIf(!process.env.DATABASE_URL)('two Node instances dispatching the same outbox (PostgreSQL)', () => {
   let receiver: WebhookReceiver;
   let dataDir: string;
-  let dbName: string;
   let dbUrl: string;
-  let admin: postgres.Sql;
+  let dropDatabase: (() => Promise<void>) | undefined;
   const servers: Running[] = [];
 
   beforeAll(async () => {
@@ -75,21 +75,15 @@ describe.skipIf(!process.env.DATABASE_URL)('two Node instances dispatching the s
     dataDir = await mkdtemp(join(tmpdir(), 'bridge-webhooks-instances-'));
     const url = process.env.DATABASE_URL!;
     // A database of its own: the shared test database has other files' endpoints and events.
-    dbName = `${new URL(url).pathname.slice(1) || 'bridge'}_whinst_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-    admin = postgres(url, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database "${dbName}"`);
-    const own = new URL(url);
-    own.pathname = `/${dbName}`;
-    dbUrl = own.toString();
+    const own = await databaseBeside(url, 'whinst');
+    dbUrl = own.url;
+    dropDatabase = own.drop;
   }, 120_000);
 
   afterAll(async () => {
     for (const server of servers) if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     await receiver?.close();
-    if (admin) {
-      await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
-      await admin.end();
-    }
+    await dropDatabase?.();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }, 60_000);
 

@@ -36,13 +36,8 @@ export async function openIsolatedTestDatabase(backend: Backend = defaultBackend
   if (backend === 'pglite') return openTestDatabase('pglite');
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set');
-  const { default: postgres } = await import('postgres');
-  const name = `${new URL(url).pathname.slice(1) || 'bridge'}_iso_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database "${name}"`);
-  const isolated = new URL(url);
-  isolated.pathname = `/${name}`;
-  const handle = openPostgres(isolated.toString(), { max: 4 });
+  const own = await databaseBeside(url, 'iso');
+  const handle = openPostgres(own.url, { max: 4 });
   try {
     await migrateDatabase(handle);
   } catch (error) {
@@ -56,6 +51,26 @@ export async function openIsolatedTestDatabase(backend: Backend = defaultBackend
     migrate: (folder) => handle.migrate(folder),
     async close() {
       await handle.close();
+      await own.drop();
+    },
+  };
+}
+
+/**
+ * A new, empty PostgreSQL database beside `url`'s (same server), named after `tag` and unique to this
+ * run: for a test whose endpoints or global settings must not meet other files'. `drop` removes it,
+ * whatever is still connected to it.
+ */
+export async function databaseBeside(url: string, tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { default: postgres } = await import('postgres');
+  const name = `${new URL(url).pathname.slice(1) || 'bridge'}_${tag}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    url: own.toString(),
+    async drop() {
       await admin.unsafe(`drop database if exists "${name}" with (force)`);
       await admin.end();
     },
