@@ -6,7 +6,8 @@
  *
  * Every event reaches both endpoints exactly once, in cursor order, never two POSTs of one event to one
  * endpoint at once (across the two processes); the fast endpoint has its whole batch within seconds
- * of the last write while the slow one is still at its first few; and both processes delivered.
+ * of the last write while the slow one is still at its first few. Which process delivered what is
+ * reported, not asserted: with two streams either process may win every claim, and that is correct.
  *
  * Needs PostgreSQL (PGlite is one process's database): skipped without DATABASE_URL.
  */
@@ -209,9 +210,7 @@ describe.skipIf(!process.env.DATABASE_URL)('two Node instances dispatching the s
     // Settled deliveries, counted by the processes themselves: each event once, over both.
     expect(fastA + fastB).toBe(TOTAL);
     expect(slowA + slowB).toBe(TOTAL);
-    // Both processes sent webhooks.
-    expect(fastA + slowA, 'process A delivered').toBeGreaterThan(0);
-    expect(fastB + slowB, 'process B delivered').toBeGreaterThan(0);
+    // Which process took which stream is up to the claims (either may win them all): reported below.
 
     console.log(
       JSON.stringify({
