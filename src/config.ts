@@ -133,6 +133,19 @@ const EnvSchema = v.object({
    * server on 127.0.0.1). Private and link-local addresses stay refused; refused in production.
    */
   METADATA_ALLOW_LOOPBACK_URLS: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'off'),
+  /**
+   * Node: how many server processes share the port (node:cluster). No default here: it depends on the
+   * cores and on NODE_ENV and DATABASE_URL (src/node/web-concurrency.ts), and the Worker ignores it.
+   */
+  WEB_CONCURRENCY: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,2}$/, 'must be a whole number of processes (1-64)'),
+      v.transform(Number),
+      v.minValue(1, 'must be between 1 and 64 processes'),
+      v.maxValue(64, 'must be between 1 and 64 processes'),
+    ),
+  ),
   /** The development demo company and test IdP page; ignored when NODE_ENV=production. */
   DEMO: v.optional(v.picklist(['on', 'off'], 'must be on or off'), 'on'),
 });

@@ -1,8 +1,11 @@
 import { SignedXml } from 'xml-crypto';
 import { refuse } from './types.js';
 import type { SamlFailure } from './types.js';
-import { NS, attrValue, childElements, childrenNamed, descendantElements, isNamed, optionalChild, textContent } from './xml.js';
-import { CertificateError, certificateBody, certificateInfo, normalizeCertificatePem } from './certificate.js';
+import { NS, attrValue, childElements, childrenNamed, descendantElements, isNamed, optionalChild, parseRoot, textContent } from './xml.js';
+import { CertificateError, certificateBody } from './certificate.js';
+import { checkEnveloped } from './dsig.js';
+import { certificateFacts } from './key-cache.js';
+import type { KeyObject } from 'node:crypto';
 
 /** A configured IdP certificate, already validated; `index` is its position in the company's list. */
 export interface TrustedCertificate {
@@ -11,11 +14,17 @@ export interface TrustedCertificate {
   body: string;
   /** Past its notAfter at the verifier's `now`: tried after every unexpired one. */
   expired: boolean;
+  /** The certificate's public key, built once per process (key-cache.ts). */
+  key: KeyObject;
 }
 
 export interface VerifiedSignature {
-  /** Canonical XML of exactly what the signature covers (the signed element, without its Signature). */
-  signedXml: string;
+  /**
+   * Exactly what the signature covers: the signed element itself when dsig.ts checked it (its
+   * canonical form, which the digest matched, is that element without its own Signature and
+   * comments, which textContent skips too), else xml-crypto's canonical XML parsed again.
+   */
+  signedElement: Element;
   certificateIndex: number;
   usedSha1: boolean;
 }
@@ -123,6 +132,25 @@ export function verifyEnvelopedSignature(args: {
   const policy = checkSignedInfo(signature, signedElement, args.allowSha1);
   if ('ok' in policy) return policy;
 
+  const noKey = `${where} signature does not verify with any of the ${args.certificates.length} configured certificate(s)`;
+  const fast = checkEnveloped(signature, signedElement);
+  if (fast.kind === 'malformed') return refuse('signature_invalid', `${where} signature: ${fast.detail}`);
+  if (fast.kind === 'digest_mismatch') {
+    return refuse('signature_invalid', `${where} signature digest mismatch: the signed content was changed after signing`);
+  }
+  if (fast.kind === 'checked') {
+    for (const cert of candidateOrder(signature, args.certificates)) {
+      let valid = false;
+      try {
+        valid = fast.verifyWith(cert.key);
+      } catch {
+        // a SignatureValue of the wrong size for this key: not this key's signature
+      }
+      if (valid) return { signedElement, certificateIndex: cert.index, usedSha1: policy.usedSha1 };
+    }
+    return refuse('signature_invalid', noKey);
+  }
+  // Any other shape of signature: xml-crypto, which re-reads the whole document.
   let lastError = 'no certificate configured';
   for (const cert of candidateOrder(signature, args.certificates)) {
     // getCertFromKeyInfo returning null makes xml-crypto use publicCert, never the KeyInfo certificate.
@@ -135,7 +163,7 @@ export function verifyEnvelopedSignature(args: {
       const message = error instanceof Error ? error.message : String(error);
       // A wrong key fails only at the SignatureValue step; anything else fails for every key.
       if (message.includes('signature value')) {
-        lastError = `${where} signature does not verify with any of the ${args.certificates.length} configured certificate(s)`;
+        lastError = noKey;
         continue;
       }
       return refuse('signature_invalid', `${where} signature: ${message.slice(0, 200)}`);
@@ -148,7 +176,7 @@ export function verifyEnvelopedSignature(args: {
     if (references.length !== 1 || signedXml === undefined) {
       return refuse('signature_invalid', `${where} signature covers ${references.length} references, expected 1`);
     }
-    return { signedXml, certificateIndex: cert.index, usedSha1: policy.usedSha1 };
+    return { signedElement: parseRoot(signedXml), certificateIndex: cert.index, usedSha1: policy.usedSha1 };
   }
   return refuse('signature_invalid', lastError);
 }
@@ -158,8 +186,8 @@ export function trustedCertificates(pems: readonly string[], now: Date): Trusted
   const out: TrustedCertificate[] = [];
   for (const [index, pem] of pems.entries()) {
     try {
-      const expired = certificateInfo(pem).notAfter.getTime() <= now.getTime();
-      out.push({ index, pem: normalizeCertificatePem(pem), body: certificateBody(pem), expired });
+      const facts = certificateFacts(pem);
+      out.push({ index, pem: facts.pem, body: facts.body, expired: facts.notAfterMs <= now.getTime(), key: facts.key });
     } catch (error) {
       if (!(error instanceof CertificateError)) throw error;
       return refuse('config_invalid', `IdP certificate #${index + 1}: ${error.message}`);

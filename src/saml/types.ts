@@ -14,6 +14,12 @@ export interface IdpTrust {
    * configured key, and an admin may add a rollover certificate before it starts.
    */
   allowExpiredCertificates?: boolean | undefined;
+  /**
+   * Also run samlify's own parseLoginResponse over a response our checks accepted, and refuse it
+   * unless samlify agrees too (samlify-gate.ts). Off by default: it costs more than the rest of
+   * verification (README, Benchmarks), and the samlify oracle test holds the two verdicts together.
+   */
+  strictSecondVerdict?: boolean | undefined;
 }
 
 /** Our service provider, as one company's IdP knows it. */

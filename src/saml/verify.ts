@@ -85,7 +85,7 @@ function openEncrypted(
   if (!inner.signature) return { assertion: plainRoot, signature: null };
   const signature = verifyOn(plaintext, inner.signature, plainRoot);
   if (isFailure(signature)) return signature;
-  return { assertion: parseRoot(signature.signedXml), signature };
+  return { assertion: signature.signedElement, signature };
 }
 
 /** What an SP key loader threw, carried past the catch-all below so the caller sees its own error. */
@@ -162,7 +162,7 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
     responseSig = result;
   }
   // From here on, read only what a verified signature covers.
-  const signedResponse = responseSig ? parseRoot(responseSig.signedXml) : null;
+  const signedResponse = responseSig ? responseSig.signedElement : null;
 
   let assertionSig: VerifiedSignature | null = null;
   let assertion: Element | SamlFailure;
@@ -174,7 +174,7 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
     }
     if (!responseSig && !assertionSig) return refuse('signature_missing', 'neither the Response nor the Assertion is signed');
     assertion = assertionSig
-      ? parseRoot(assertionSig.signedXml)
+      ? assertionSig.signedElement
       : childIn(signedResponse as Element, 'Assertion');
   } else {
     // Decrypt the ciphertext the Response signature covers (else the only one there is).
@@ -205,10 +205,10 @@ async function verify(input: VerifyInput, progress: { signed: boolean }): Promis
 
   const used = [assertionSig, responseSig].filter((s): s is VerifiedSignature => s !== null);
   const first = used[0] as VerifiedSignature;
-  if (!encrypted) {
-    // Our checks passed; samlify's own verification must agree (it runs last so refusals carry our
-    // precise reasons). Not for encrypted assertions: samlify decrypts through xml-encryption,
-    // which fails on workerd (see decrypt.ts), so there our checks stand alone.
+  if (!encrypted && idp.strictSecondVerdict) {
+    // Opted in per connection: samlify's own verification must agree too (it runs last so refusals
+    // carry our precise reasons). Not for encrypted assertions: samlify decrypts through
+    // xml-encryption, which fails on workerd (see decrypt.ts), so there our checks stand alone.
     const gate = await samlifyGate({ xml, idp, sp, certificates, preferred: first.certificateIndex });
     if (!gate.ok) return gate;
   }

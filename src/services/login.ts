@@ -192,6 +192,7 @@ function verifyAt(deps: ServiceDeps, connection: SamlConnection, samlResponse: s
       certificatesPem: trustedCertificates(connection),
       allowSha1: connection.allowSha1,
       allowExpiredCertificates: connection.allowExpiredCertificates,
+      strictSecondVerdict: connection.strictSecondVerdict,
     },
     sp: spIdentityFor(deps, connection),
     now,

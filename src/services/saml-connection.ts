@@ -54,6 +54,8 @@ export interface ConnectionOptions {
   defaultLandingPath?: string | null | undefined;
   /** Accept a signature by an expired IdP certificate (default false). */
   allowExpiredCertificates?: boolean | undefined;
+  /** Also require samlify's own verdict on every sign-in (default false). */
+  strictSecondVerdict?: boolean | undefined;
 }
 
 export interface SamlConnectionInput extends ConnectionOptions {
@@ -188,6 +190,7 @@ function optionColumns(input: ConnectionOptions, publicUrl: string): SamlConnect
   }
   if (input.idpInitiatedAllowed !== undefined) patch.idpInitiatedAllowed = input.idpInitiatedAllowed;
   if (input.allowExpiredCertificates !== undefined) patch.allowExpiredCertificates = input.allowExpiredCertificates;
+  if (input.strictSecondVerdict !== undefined) patch.strictSecondVerdict = input.strictSecondVerdict;
   if (input.defaultLandingPath !== undefined) {
     if (input.defaultLandingPath === null || input.defaultLandingPath === '') {
       patch.defaultLandingPath = null;
@@ -251,6 +254,7 @@ function auditData(row: SamlConnection) {
     idpInitiatedAllowed: row.idpInitiatedAllowed,
     defaultLandingPath: row.defaultLandingPath,
     allowExpiredCertificates: row.allowExpiredCertificates,
+    strictSecondVerdict: row.strictSecondVerdict,
   };
 }
 

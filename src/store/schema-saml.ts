@@ -34,6 +34,8 @@ export const samlConnections = pgTable(
     allowSha1: boolean('allow_sha1').notNull().default(false),
     /** Accept a signature by a certificate past its notAfter (some IdPs ship long-expired certificates). */
     allowExpiredCertificates: boolean('allow_expired_certificates').notNull().default(false),
+    /** Also require samlify's own verdict on every sign-in (a second, independent verification; costs CPU). */
+    strictSecondVerdict: boolean('strict_second_verdict').notNull().default(false),
     /** The expiry warnings already recorded, by certificate SHA-256 fingerprint: the last threshold in days (60, 30, 7, 0). */
     certificateWarnings: jsonb('certificate_warnings').$type<Record<string, number>>().notNull().default({}),
     attributeMapping: jsonb('attribute_mapping').$type<Record<string, string>>().notNull().default({}),

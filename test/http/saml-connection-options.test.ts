@@ -143,3 +143,18 @@ describe("the assertion's SessionNotOnOrAfter", () => {
     expect((await me(app, res.cookie)).status).toBe(401);
   });
 });
+
+describe('strictSecondVerdict', () => {
+  it('is off by default, can be switched on and off, and a sign-in works either way', async () => {
+    const { company, connection } = await connectionWith({});
+    const shown = await call(app, 'GET', `/api/companies/${company.id}/saml-connections/${connection.id}`, { token: company.key });
+    expect(shown.json.options.strictSecondVerdict).toBe(false);
+    expect((await setOptions(company, connection, { strictSecondVerdict: true })).options.strictSecondVerdict).toBe(true);
+    expect((await postAcs(app, connection.id, responseFor(connection))).status).toBe(303);
+    const bad = await call(app, 'PATCH', `/api/companies/${company.id}/saml-connections/${connection.id}`, { token: company.key, body: { strictSecondVerdict: 'yes' } });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('strictSecondVerdict must be true or false');
+    expect((await setOptions(company, connection, { strictSecondVerdict: false })).options.strictSecondVerdict).toBe(false);
+    expect((await postAcs(app, connection.id, responseFor(connection))).status).toBe(303);
+  });
+});

@@ -77,6 +77,7 @@ function presentConnection(c: Context<AppEnv>, row: SamlConnection) {
       idpInitiatedAllowed: row.idpInitiatedAllowed,
       defaultLandingPath: row.defaultLandingPath,
       allowExpiredCertificates: row.allowExpiredCertificates,
+      strictSecondVerdict: row.strictSecondVerdict,
     },
     allowSha1: row.allowSha1,
     attributeMapping: row.attributeMapping,
@@ -106,6 +107,7 @@ function settingsOf(body: CommonBody): Omit<SamlConnectionInput, 'idp'> {
     idpInitiatedAllowed: body.idpInitiatedAllowed,
     defaultLandingPath: body.defaultLandingPath,
     allowExpiredCertificates: body.allowExpiredCertificates,
+    strictSecondVerdict: body.strictSecondVerdict,
     ...(body.sloUrl !== undefined ? { slo: body.sloUrl === null ? null : { url: body.sloUrl, binding: body.sloBinding ?? 'redirect' } } : {}),
   };
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "saml_connections" ADD COLUMN "strict_second_verdict" boolean DEFAULT false NOT NULL;

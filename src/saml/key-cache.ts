@@ -1,0 +1,45 @@
+import { Buffer } from 'node:buffer';
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { CertificateError, certificateBody } from './certificate.js';
+
+/**
+ * What a sign-in needs from a configured IdP certificate, computed once per process and per
+ * certificate: parsing the X.509 and building the public key cost several RSA verifications each
+ * (measured: building a key from PEM ≈ 8× one verification). Keyed by the certificate's own bytes,
+ * so a connection whose certificates change simply asks for other entries: nothing to invalidate,
+ * and nothing here can be stale on another instance.
+ */
+export interface CertificateFacts {
+  body: string;
+  pem: string;
+  notAfterMs: number;
+  key: KeyObject;
+}
+
+/** A few hundred companies' certificates; beyond that the oldest entries are dropped (a Map iterates in insertion order). */
+const MAX_ENTRIES = 512;
+const cache = new Map<string, CertificateFacts>();
+
+function pemOf(body: string): string {
+  const lines = body.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** Throws CertificateError when the text is not an X.509 certificate. */
+export function certificateFacts(pemOrBase64: string): CertificateFacts {
+  const body = certificateBody(pemOrBase64);
+  const hit = cache.get(body);
+  if (hit) return hit;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(Buffer.from(body, 'base64'));
+  } catch (error) {
+    throw new CertificateError(`not an X.509 certificate (${String(error)})`);
+  }
+  const pem = pemOf(body);
+  const facts: CertificateFacts = { body, pem, notAfterMs: new Date(cert.validTo).getTime(), key: createPublicKey(pem) };
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(body, facts);
+  return facts;
+}
