@@ -66,9 +66,9 @@ function prefixList(method: Element): string[] {
  * xml-crypto declare the listed ancestor namespaces on the node it is given, so it gets a copy then;
  * in every other case it only reads the node.
  */
-function canonical(node: Element, algorithm: string, make: () => Canonicalizer, prefixes: string[], copy: boolean): string {
+function canonical(node: Element, algorithm: string, make: () => Canonicalizer, prefixes: string[]): string {
   const ancestorNamespaces = findAncestorNsForElement(node);
-  const target = copy || (isExclusive(algorithm) && prefixes.length > 0) ? (node.cloneNode(true) as Element) : node;
+  const target = isExclusive(algorithm) && prefixes.length > 0 ? (node.cloneNode(true) as Element) : node;
   return make().process(target, { inclusiveNamespacesPrefixList: prefixes, ancestorNamespaces });
 }
 
@@ -115,7 +115,7 @@ export function checkEnveloped(signature: Element, signedElement: Element): Dsig
   signedElement.removeChild(signature);
   let referenceXml: string;
   try {
-    referenceXml = canonical(signedElement, referenceAlg, makeReference, second ? prefixList(second) : [], false);
+    referenceXml = canonical(signedElement, referenceAlg, makeReference, second ? prefixList(second) : []);
   } finally {
     signedElement.insertBefore(signature, next);
   }
@@ -123,8 +123,8 @@ export function checkEnveloped(signature: Element, signedElement: Element): Dsig
   const actual = createHash(digestName).update(referenceXml, 'utf8').digest();
   if (!actual.equals(expected)) return { kind: 'digest_mismatch' };
 
-  // SignedInfo is copied: the Response's digest covers the Assertion's Signature, never to be touched.
-  const signedInfoXml = canonical(signedInfo, c14nAlg, makeSignedInfo, isExclusive(c14nAlg) ? prefixList(method) : [], true);
+  // (canonical() copies what it would otherwise change: the Response's digest covers the Assertion's Signature.)
+  const signedInfoXml = canonical(signedInfo, c14nAlg, makeSignedInfo, isExclusive(c14nAlg) ? prefixList(method) : []);
   const value = Buffer.from(textContent(signatureValue).replace(/\s+/g, ''), 'base64');
   return {
     kind: 'checked',

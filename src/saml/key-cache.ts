@@ -18,7 +18,7 @@ export interface CertificateFacts {
 }
 
 /** A few hundred companies' certificates; beyond that the oldest entries are dropped (a Map iterates in insertion order). */
-const MAX_ENTRIES = 512;
+const MAX_ENTRIES = 1024;
 const cache = new Map<string, CertificateFacts>();
 
 function pemOf(body: string): string {
@@ -28,9 +28,15 @@ function pemOf(body: string): string {
 
 /** Throws CertificateError when the text is not an X.509 certificate. */
 export function certificateFacts(pemOrBase64: string): CertificateFacts {
+  // The configured text as given is the usual key (no regex per sign-in); its body is the fallback.
+  const given = cache.get(pemOrBase64);
+  if (given) return given;
   const body = certificateBody(pemOrBase64);
   const hit = cache.get(body);
-  if (hit) return hit;
+  if (hit) {
+    remember(pemOrBase64, hit);
+    return hit;
+  }
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(Buffer.from(body, 'base64'));
@@ -39,7 +45,12 @@ export function certificateFacts(pemOrBase64: string): CertificateFacts {
   }
   const pem = pemOf(body);
   const facts: CertificateFacts = { body, pem, notAfterMs: new Date(cert.validTo).getTime(), key: createPublicKey(pem) };
-  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(body, facts);
+  remember(body, facts);
+  remember(pemOrBase64, facts);
   return facts;
+}
+
+function remember(key: string, facts: CertificateFacts): void {
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(key, facts);
 }

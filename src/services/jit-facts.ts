@@ -2,11 +2,9 @@
 import type { JitFacts, JitSettings } from '../core/jit.js';
 import { foldIdentifier, normaliseEmail } from '../core/email.js';
 import type { NormalisedEmail } from '../core/email.js';
-import { findDomainException } from '../store/access.js';
 import type { Executor } from '../store/db.js';
-import { findDirectoryUserByEmail, hasActiveScimToken, isDeletedFromDirectory, mappingForDirectoryUser } from '../store/directory.js';
-import { findJitSettings } from '../store/jit.js';
-import { domainHasConfirmedUser, findUserByEmail } from '../store/users.js';
+import { mappingForDirectoryUser } from '../store/directory.js';
+import { readJitContextRow } from '../store/jit-context.js';
 import type { User } from '../store/users.js';
 
 export interface JitContext {
@@ -27,15 +25,15 @@ export async function gatherJitContext(
   const normalised = alreadyNormalised !== undefined ? alreadyNormalised : email ? normaliseEmail(email) : null;
   // Both forms: the normalised address (punycode domain) and foldIdentifier's, which the directory writes (domain as sent).
   const directoryForms = normalised ? [...new Set([normalised.normalised, foldIdentifier(normalised.original)])] : [];
-  const [settings, existingUser, domainHasUser, exception, syncEnabled, entry, deleted] = await Promise.all([
-    findJitSettings(db, companyId),
-    normalised ? findUserByEmail(db, companyId, normalised.normalised) : null,
-    normalised ? domainHasConfirmedUser(db, companyId, normalised.domain) : false,
-    normalised ? findDomainException(db, companyId, normalised.domain) : null,
-    hasActiveScimToken(db, companyId),
-    findDirectoryUserByEmail(db, companyId, directoryForms),
-    isDeletedFromDirectory(db, companyId, directoryForms),
-  ]);
+  // One statement for all of it (store/jit-context.ts): it runs on every sign-in.
+  const row = await readJitContextRow(db, companyId, normalised ? { normalised: normalised.normalised, domain: normalised.domain } : null, directoryForms);
+  const settings = row?.settings ?? null;
+  const existingUser = row?.user ?? null;
+  const domainHasUser = row?.domainHasUser ?? false;
+  const exception = row?.exception ?? null;
+  const syncEnabled = row?.syncEnabled ?? false;
+  const entry = row?.entry ?? null;
+  const deleted = row?.deleted ?? false;
   // An IdP group mapping decides the workspace and permission set of a directory member's new account.
   const mapping = entry ? await mappingForDirectoryUser(db, companyId, entry.id) : null;
   return {

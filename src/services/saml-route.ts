@@ -3,10 +3,9 @@
  * company id: the company's first connection (the URLs every connection had before connections had ids
  * of their own, kept so configured IdPs do not break).
  */
-import { findCompany } from '../store/companies.js';
 import type { Company } from '../store/companies.js';
 import type { Executor } from '../store/db.js';
-import { findCompanyConnection, findConnectionById } from '../store/saml.js';
+import { findSamlRoute } from '../store/saml.js';
 import type { SamlConnection } from '../store/saml.js';
 
 export interface SamlRouteTarget {
@@ -18,14 +17,6 @@ export interface SamlRouteTarget {
 const CONNECTION_ID = /^saml_[a-z0-9]{16}$/;
 
 /** The company and connection a SAML route key names, or null when it names nothing. */
-export async function resolveSamlRoute(db: Executor, key: string): Promise<SamlRouteTarget | null> {
-  if (CONNECTION_ID.test(key)) {
-    const connection = await findConnectionById(db, key);
-    if (!connection) return null;
-    const company = await findCompany(db, connection.companyId);
-    return company ? { company, connection } : null;
-  }
-  const company = await findCompany(db, key);
-  if (!company) return null;
-  return { company, connection: await findCompanyConnection(db, key) };
+export function resolveSamlRoute(db: Executor, key: string): Promise<SamlRouteTarget | null> {
+  return findSamlRoute(db, key, CONNECTION_ID.test(key) ? 'connection' : 'company');
 }

@@ -2,7 +2,8 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
-import { samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
+import { companies, samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
+import type { Company } from './companies.js';
 
 export type SamlConnection = typeof samlConnections.$inferSelect;
 export type SamlConnectionInsert = Omit<typeof samlConnections.$inferInsert, 'updatedAt' | 'createdAt'>;
@@ -14,6 +15,35 @@ export async function findCompanyConnection(db: Executor, companyId: string): Pr
     .select()
     .from(samlConnections)
     .where(eq(samlConnections.companyId, companyId))
+    .orderBy(desc(samlConnections.companyUrls), asc(samlConnections.createdAt), asc(samlConnections.id))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * What a `/saml/<key>/…` URL names, in one statement (it is on every sign-in): by a connection id,
+ * that connection and its company; by a company id, the company and its first connection (as
+ * findCompanyConnection orders them), or none. Null when the key names nothing.
+ */
+export async function findSamlRoute(
+  db: Executor,
+  key: string,
+  by: 'connection' | 'company',
+): Promise<{ company: Company; connection: SamlConnection | null } | null> {
+  if (by === 'connection') {
+    const [row] = await db
+      .select({ company: companies, connection: samlConnections })
+      .from(samlConnections)
+      .innerJoin(companies, eq(companies.id, samlConnections.companyId))
+      .where(eq(samlConnections.id, key))
+      .limit(1);
+    return row ?? null;
+  }
+  const [row] = await db
+    .select({ company: companies, connection: samlConnections })
+    .from(companies)
+    .leftJoin(samlConnections, eq(samlConnections.companyId, companies.id))
+    .where(eq(companies.id, key))
     .orderBy(desc(samlConnections.companyUrls), asc(samlConnections.createdAt), asc(samlConnections.id))
     .limit(1);
   return row ?? null;
