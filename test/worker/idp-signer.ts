@@ -19,7 +19,8 @@ export interface IdpInitiatedOptions {
   now: Date;
   /** An email address, sent as an emailAddress NameID. */
   email: string;
-  attributes?: Record<string, string>;
+  /** Several values: one AttributeValue each (Okta's groups). */
+  attributes?: Record<string, string | string[]>;
   /** An answer to our AuthnRequest (SP-initiated): its ID, on the Response and the SubjectConfirmationData. */
   inResponseTo?: string;
 }
@@ -52,11 +53,12 @@ function signAssertion(xml: string, keys: IdpKeys): string {
   return signed.getSignedXml();
 }
 
-function attributeStatement(attributes: Record<string, string>): string {
+function attributeStatement(attributes: Record<string, string | string[]>): string {
   const items = Object.entries(attributes).map(
     ([name, value]) =>
       `<saml:Attribute Name="${escapeXml(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">` +
-      `<saml:AttributeValue xsi:type="xs:string">${escapeXml(value)}</saml:AttributeValue></saml:Attribute>`,
+      (Array.isArray(value) ? value : [value]).map((v) => `<saml:AttributeValue xsi:type="xs:string">${escapeXml(v)}</saml:AttributeValue>`).join('') +
+      '</saml:Attribute>',
   );
   return items.length > 0 ? `<saml:AttributeStatement>${items.join('')}</saml:AttributeStatement>` : '';
 }
