@@ -19,7 +19,7 @@ const NEUTRAL_DRIFT = 8.64e15;
 /**
  * The schema validator samlify demands (module-global; re-registered before each use so nobody else's
  * registration can replace it). Choice: the strict xmldom structural check, not XSD via xmllint-wasm.
- * - Cost, measured on this 2-vCPU VM (bench/saml-parse.ts and a throwaway probe): decode + strict
+ * - Cost, measured on this 2-vCPU VM (a throwaway probe, 2026-11): decode + strict
  *   parse + these rules 0.12 ms p50; in-process xmllint-wasm costs 3.3 ms per call just to
  *   instantiate and run on a one-element schema, ~16 ms with the SAML XSDs (NOTES-runtime.md §4),
  *   i.e. more than all the rest of verification (~4 ms) and a large share of a Worker's CPU budget.

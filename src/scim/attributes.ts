@@ -281,3 +281,20 @@ export function keyIgnoringCase(object: Record<string, unknown>, key: string): s
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A deep copy of a JSON value (what resources and stored attributes are made of): a plain walk, several
+ * times cheaper than structuredClone for the small objects rendered on every SCIM response.
+ */
+export function copyJson<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const copy = copyJson((value as Record<string, unknown>)[key]);
+    // An own "__proto__" (JSON.parse makes one) stays a property, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
+  }
+  return out as T;
+}

@@ -3,7 +3,7 @@
  * (Entra's `aadOptscim062020`, `sortBy`: sorting is not supported) are ignored.
  */
 import type { ScimAttributeDefinition, ScimResourceType } from './attributes.js';
-import { findExtension, getIgnoringCase, isObject, keyIgnoringCase, resolveAttribute, resourceTypeOf } from './attributes.js';
+import { copyJson, findExtension, getIgnoringCase, isObject, keyIgnoringCase, resolveAttribute, resourceTypeOf } from './attributes.js';
 import { scimErrors } from './errors.js';
 import { parseAttrPath, parseFilter } from './filter.js';
 import { DEFAULT_LIST_COUNT, MAX_LIST_COUNT, MAX_START_INDEX } from './limits.js';
@@ -114,7 +114,7 @@ function targetOf(resourceType: ScimResourceType, entry: string): Target | null 
 function copyTarget(source: Record<string, unknown>, result: Record<string, unknown>, target: Target): void {
   if (target.kind === 'extension') {
     const key = keyIgnoringCase(source, target.urn);
-    if (key !== undefined) result[key] = structuredClone(source[key]);
+    if (key !== undefined) result[key] = copyJson(source[key]);
     return;
   }
   let from: Record<string, unknown> = source;
@@ -130,7 +130,7 @@ function copyTarget(source: Record<string, unknown>, result: Record<string, unkn
   if (key === undefined) return;
   const value = from[key];
   if (target.sub === null) {
-    into[key] = structuredClone(value);
+    into[key] = copyJson(value);
     return;
   }
   const sub = target.sub;
@@ -138,7 +138,7 @@ function copyTarget(source: Record<string, unknown>, result: Record<string, unkn
     if (!isObject(element)) return existing;
     const subKey = keyIgnoringCase(element, sub);
     const merged: Record<string, unknown> = isObject(existing) ? existing : {};
-    if (subKey !== undefined) merged[subKey] = structuredClone(element[subKey]);
+    if (subKey !== undefined) merged[subKey] = copyJson(element[subKey]);
     return merged;
   };
   if (Array.isArray(value)) {
@@ -188,14 +188,14 @@ export function project(resource: Record<string, unknown>, attributes: string[] 
   let result: Record<string, unknown>;
   if (attributes !== null && attributes.length > 0) {
     result = {};
-    if (resource.schemas !== undefined) result.schemas = structuredClone(resource.schemas);
+    if (resource.schemas !== undefined) result.schemas = copyJson(resource.schemas);
     if (resource.id !== undefined) result.id = resource.id;
     for (const entry of attributes) {
       const target = targetOf(resourceType, entry);
       if (target !== null) copyTarget(resource, result, target);
     }
   } else {
-    result = structuredClone(resource);
+    result = copyJson(resource);
   }
   for (const entry of excludedAttributes ?? []) {
     const target = targetOf(resourceType, entry);

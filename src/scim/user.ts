@@ -4,7 +4,7 @@
  * nulls, string booleans, any attribute casing); strict on types and sizes (400 with a clear detail).
  */
 import type { ScimAttributeDefinition } from './attributes.js';
-import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, USER_SCHEMA, findDefinition, findExtension, getIgnoringCase, isObject, resolveAttribute } from './attributes.js';
+import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, USER_SCHEMA, copyJson, findDefinition, findExtension, getIgnoringCase, isObject, resolveAttribute } from './attributes.js';
 import { scimErrors } from './errors.js';
 import { parseAttrPath } from './filter.js';
 import { MAX_USERNAME_LENGTH } from './limits.js';
@@ -34,7 +34,7 @@ const ACTIVE = findDefinition(USER_SCHEMA.attributes, 'active') as ScimAttribute
 
 /** ScimUserData -> the canonical document the PATCH applier works on (a deep copy). */
 function toDocument(data: ScimUserData): Record<string, unknown> {
-  const document: Record<string, unknown> = structuredClone(data.attributes);
+  const document: Record<string, unknown> = copyJson(data.attributes);
   document.userName = data.userName;
   document.active = data.active;
   if (data.externalId !== null) document.externalId = data.externalId;
@@ -125,7 +125,7 @@ export function renderUser(id: string, data: ScimUserData, meta: ScimResourceMet
   if (data.displayName !== null) resource.displayName = data.displayName;
   for (const definition of STORED_ATTRIBUTES) {
     const value = data.attributes[definition.name];
-    if (value !== undefined && value !== null) resource[definition.name] = structuredClone(value);
+    if (value !== undefined && value !== null) resource[definition.name] = copyJson(value);
   }
   resource.active = data.active;
   if (options.groups !== undefined && options.groups.length > 0) {
@@ -134,7 +134,7 @@ export function renderUser(id: string, data: ScimUserData, meta: ScimResourceMet
   const extension = data.attributes[SCHEMA_ENTERPRISE_USER];
   if (isObject(extension) && Object.keys(extension).length > 0) {
     schemas.push(SCHEMA_ENTERPRISE_USER);
-    resource[SCHEMA_ENTERPRISE_USER] = structuredClone(extension);
+    resource[SCHEMA_ENTERPRISE_USER] = copyJson(extension);
   }
   resource.meta = renderMeta('User', meta);
   return resource;

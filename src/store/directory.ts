@@ -1,9 +1,10 @@
 /** The synced directory (SCIM users, groups, memberships), SCIM tokens and group mappings. */
-import { and, arrayOverlaps, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, count, eq, getTableColumns, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { foldIdentifier } from '../core/email.js';
 import type { Executor } from './db.js';
 import { textArray } from './lists.js';
+import { rowCodec, run, statement } from './statements.js';
 import { directoryGroupMembers, directoryGroups, directoryUserDeletions, directoryUsers, groupMappings, scimTokens } from './schema.js';
 
 export type ScimToken = typeof scimTokens.$inferSelect;
@@ -19,8 +20,16 @@ export async function insertScimToken(db: Executor, token: { id: string; company
   return row!;
 }
 
+const tokenRow = rowCodec<ScimToken>(getTableColumns(scimTokens));
+// Every SCIM request outside /Users (Groups, DELETE, discovery) starts with it: rendered once, prepared.
+const activeToken = statement(
+  'scim_token_active',
+  sql`select ${tokenRow.select('t')} from scim_tokens t where t.id = ${sql.placeholder('id')} and t.revoked_at is null limit 1`,
+  (row) => tokenRow.decode(row, 0),
+);
+
 export async function findActiveScimToken(db: Executor, tokenId: string): Promise<ScimToken | null> {
-  const [row] = await db.select().from(scimTokens).where(and(eq(scimTokens.id, tokenId), isNull(scimTokens.revokedAt))).limit(1);
+  const [row] = await run(db, activeToken, { id: tokenId });
   return row ?? null;
 }
 
@@ -49,7 +58,7 @@ export async function hasActiveScimToken(db: Executor, companyId: string): Promi
 
 // ---- users
 /** Lower-cased emails[].value: the indexed copy kept next to the JSON, always derived here. */
-function emailsLowerOf(attributes: Record<string, unknown>): string[] {
+export function emailsLowerOf(attributes: Record<string, unknown>): string[] {
   const emails = Array.isArray(attributes.emails) ? attributes.emails : [];
   const values = emails.map((e) => (e as { value?: unknown } | null)?.value).filter((v): v is string => typeof v === 'string');
   return [...new Set(values.map(foldIdentifier))];
@@ -155,9 +164,14 @@ export async function findDirectoryUserByEmail(db: Executor, companyId: string, 
  * row yet (a first sign-in, a record being created). Sorted, so two writers never deadlock.
  */
 export async function lockDirectoryIdentities(db: Executor, companyId: string, emailsNormalised: readonly string[]): Promise<void> {
-  for (const email of [...new Set(emailsNormalised)].sort()) {
-    await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`directory:${companyId}:${email}`}, 0))`);
+  for (const key of directoryLockKeys(companyId, emailsNormalised)) {
+    await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
   }
+}
+
+/** The advisory lock keys of these identities, in the order they are taken (the SCIM statements take them too). */
+export function directoryLockKeys(companyId: string, emailsNormalised: readonly string[]): string[] {
+  return [...new Set(emailsNormalised)].sort().map((email) => `directory:${companyId}:${email}`);
 }
 
 // ---- tombstones of deleted people

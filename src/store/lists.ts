@@ -15,8 +15,12 @@ import type { SQL } from 'drizzle-orm';
 
 /** The strings as one `text[]` parameter (an array literal: every element quoted, `"` and `\` escaped). */
 export function textArray(values: readonly string[]): SQL {
-  const literal = `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
-  return sql`${literal}::text[]`;
+  return sql`${textArrayLiteral(values)}::text[]`;
+}
+
+/** The array literal `textArray` sends, for a placeholder of a prepared statement (cast it `::text[]`). */
+export function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
 }
 
 /**

@@ -1,9 +1,10 @@
 /** SAML connections, the requests we issued (AuthnRequests, LogoutRequests), and the replay cache of accepted assertions. */
-import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lt, or, sql } from 'drizzle-orm';
 import type { AnyColumn } from 'drizzle-orm';
 import type { Executor } from './db.js';
 import { companies, samlConnections, samlReplayCache, samlRequests, sessions } from './schema.js';
 import type { Company } from './companies.js';
+import { rowCodec, run, statement } from './statements.js';
 
 export type SamlConnection = typeof samlConnections.$inferSelect;
 export type SamlConnectionInsert = Omit<typeof samlConnections.$inferInsert, 'updatedAt' | 'createdAt'>;
@@ -20,6 +21,31 @@ export async function findCompanyConnection(db: Executor, companyId: string): Pr
   return row ?? null;
 }
 
+const companyCodec = rowCodec<Company>(getTableColumns(companies));
+const connectionCodec = rowCodec<SamlConnection>(getTableColumns(samlConnections));
+const companyWidth = Object.keys(getTableColumns(companies)).length;
+const routeRow = (row: unknown[]) => ({
+  company: companyCodec.decode(row, 0),
+  connection: row[companyWidth] === null || row[companyWidth] === undefined ? null : connectionCodec.decode(row, companyWidth),
+});
+/** Prepared once (statements.ts): it runs on every sign-in. */
+const ROUTE_BY_CONNECTION = statement(
+  'saml_route_by_connection_v1',
+  sql`select ${companyCodec.select('co')}, ${connectionCodec.select('sc')}
+    from saml_connections sc join companies co on co.id = sc.company_id
+    where sc.id = ${sql.placeholder('key')} limit 1`,
+  routeRow,
+);
+/** The company's first connection as findCompanyConnection orders them. */
+const ROUTE_BY_COMPANY = statement(
+  'saml_route_by_company_v1',
+  sql`select ${companyCodec.select('co')}, ${connectionCodec.select('sc')}
+    from companies co left join saml_connections sc on sc.company_id = co.id
+    where co.id = ${sql.placeholder('key')}
+    order by sc.company_urls desc, sc.created_at asc, sc.id asc limit 1`,
+  routeRow,
+);
+
 /**
  * What a `/saml/<key>/…` URL names, in one statement (it is on every sign-in): by a connection id,
  * that connection and its company; by a company id, the company and its first connection (as
@@ -30,22 +56,7 @@ export async function findSamlRoute(
   key: string,
   by: 'connection' | 'company',
 ): Promise<{ company: Company; connection: SamlConnection | null } | null> {
-  if (by === 'connection') {
-    const [row] = await db
-      .select({ company: companies, connection: samlConnections })
-      .from(samlConnections)
-      .innerJoin(companies, eq(companies.id, samlConnections.companyId))
-      .where(eq(samlConnections.id, key))
-      .limit(1);
-    return row ?? null;
-  }
-  const [row] = await db
-    .select({ company: companies, connection: samlConnections })
-    .from(companies)
-    .leftJoin(samlConnections, eq(samlConnections.companyId, companies.id))
-    .where(eq(companies.id, key))
-    .orderBy(desc(samlConnections.companyUrls), asc(samlConnections.createdAt), asc(samlConnections.id))
-    .limit(1);
+  const [row] = await run(db, by === 'connection' ? ROUTE_BY_CONNECTION : ROUTE_BY_COMPANY, { key });
   return row ?? null;
 }
 

@@ -25,6 +25,10 @@ interface Column {
 
 const invalid = (detail: string) => new ScimError(400, 'invalidFilter', detail);
 
+/** How a filter's values enter the SQL: inline parameters, or named placeholders of a reusable statement. */
+type Bind = (value: unknown) => SQL;
+const inline: Bind = (value) => sql`${value}`;
+
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
@@ -51,11 +55,11 @@ function isoInstant(value: string, name: string): string {
   return new Date(ms).toISOString();
 }
 
-function compare(column: Column, op: CompareOp, value: FilterValue, name: string): SQL {
+function compare(column: Column, op: CompareOp, value: FilterValue, name: string, bind: Bind): SQL {
   if (column.type === 'boolean') {
     if (typeof value !== 'boolean') throw invalid(`${name} compares with true or false`);
-    if (op === 'eq') return sql`${column.expr} = ${value}`;
-    if (op === 'ne') return sql`${column.expr} is distinct from ${value}`;
+    if (op === 'eq') return sql`${column.expr} = ${bind(value)}`;
+    if (op === 'ne') return sql`${column.expr} is distinct from ${bind(value)}`;
     throw invalid(`${op} is not supported on the boolean ${name}`);
   }
   if (value === null) {
@@ -70,7 +74,7 @@ function compare(column: Column, op: CompareOp, value: FilterValue, name: string
     // filter a 500 on PostgreSQL.
     // Compared at millisecond precision, the precision of the meta.created/lastModified the client
     // was shown, so `eq` with a value read back from this server finds its resource.
-    const instant = sql`${isoInstant(value, name)}::timestamptz`;
+    const instant = sql`${bind(isoInstant(value, name))}::timestamptz`;
     const left = sql`date_trunc('milliseconds', ${column.expr})`;
     const ops: Partial<Record<CompareOp, SQL>> = {
       eq: sql`${left} = ${instant}`,
@@ -89,23 +93,23 @@ function compare(column: Column, op: CompareOp, value: FilterValue, name: string
   const right = column.caseExact ? value : column.lowered ? foldIdentifier(value) : value.toLowerCase();
   switch (op) {
     case 'eq':
-      return sql`${left} = ${right}`;
+      return sql`${left} = ${bind(right)}`;
     case 'ne':
-      return sql`${left} is distinct from ${right}`;
+      return sql`${left} is distinct from ${bind(right)}`;
     case 'co':
-      return sql`${left} like ${`%${escapeLike(right)}%`}`;
+      return sql`${left} like ${bind(`%${escapeLike(right)}%`)}`;
     case 'sw':
-      return sql`${left} like ${`${escapeLike(right)}%`}`;
+      return sql`${left} like ${bind(`${escapeLike(right)}%`)}`;
     case 'ew':
-      return sql`${left} like ${`%${escapeLike(right)}`}`;
+      return sql`${left} like ${bind(`%${escapeLike(right)}`)}`;
     case 'gt':
-      return sql`${left} > ${right}`;
+      return sql`${left} > ${bind(right)}`;
     case 'ge':
-      return sql`${left} >= ${right}`;
+      return sql`${left} >= ${bind(right)}`;
     case 'lt':
-      return sql`${left} < ${right}`;
+      return sql`${left} < ${bind(right)}`;
     case 'le':
-      return sql`${left} <= ${right}`;
+      return sql`${left} <= ${bind(right)}`;
   }
 }
 
@@ -125,7 +129,7 @@ export interface FilterTarget {
   columns: Record<string, Column>;
   multi: Record<string, MultiValued>;
   /** SQL for "some member has user id `value`" (groups only). */
-  members?: (value: string) => SQL;
+  members?: (value: SQL) => SQL;
 }
 
 const jsonText = (path: string[]) => sql.raw(`${directoryUsers.attributes.name}#>>'{${path.join(',')}}'`);
@@ -202,23 +206,23 @@ function keyOf(path: AttrPath, target: FilterTarget): string {
 }
 
 /** Some element satisfies `inner`; when `required` values are known, the indexed array narrows rows first. */
-function inMulti(multi: MultiValued, inner: SQL, required: string[] = []): SQL {
+function inMulti(multi: MultiValued, inner: SQL, required: string[], bind: Bind): SQL {
   const exists = sql`exists (select 1 from jsonb_array_elements(${multi.json}) e where ${inner})`;
   if (!multi.loweredValues || required.length === 0) return exists;
-  const values = sql.join(required.map((v) => sql`${v}`), sql`, `);
+  const values = sql.join(required.map((v) => bind(v)), sql`, `);
   return sql`(${multi.loweredValues} @> array[${values}]::text[] and ${exists})`;
 }
 
 /** Translates a filter over one element of a multi-valued attribute (inside a value path). */
-function elementClause(filter: ScimFilter, multi: MultiValued, name: string, depth: number): SQL {
+function elementClause(filter: ScimFilter, multi: MultiValued, name: string, depth: number, bind: Bind): SQL {
   if (depth > 32) throw invalid('filter nested too deeply');
   switch (filter.kind) {
     case 'and':
-      return sql`(${elementClause(filter.left, multi, name, depth + 1)} and ${elementClause(filter.right, multi, name, depth + 1)})`;
+      return sql`(${elementClause(filter.left, multi, name, depth + 1, bind)} and ${elementClause(filter.right, multi, name, depth + 1, bind)})`;
     case 'or':
-      return sql`(${elementClause(filter.left, multi, name, depth + 1)} or ${elementClause(filter.right, multi, name, depth + 1)})`;
+      return sql`(${elementClause(filter.left, multi, name, depth + 1, bind)} or ${elementClause(filter.right, multi, name, depth + 1, bind)})`;
     case 'not':
-      return sql`not coalesce(${elementClause(filter.filter, multi, name, depth + 1)}, false)`;
+      return sql`not coalesce(${elementClause(filter.filter, multi, name, depth + 1, bind)}, false)`;
     case 'valuePath':
       throw invalid('value paths cannot be nested');
     case 'present':
@@ -226,25 +230,65 @@ function elementClause(filter: ScimFilter, multi: MultiValued, name: string, dep
       const sub = filter.path.subAttribute ?? filter.path.attribute;
       const column = multi.subColumns[sub];
       if (!column) throw invalid(`${name}.${sub} is not filterable`);
-      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, `${name}.${sub}`);
+      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, `${name}.${sub}`, bind);
     }
   }
 }
 
-/** The WHERE clause for a filter over users or groups; throws ScimError(400, invalidFilter). */
-export function filterToSql(filter: ScimFilter, target: FilterTarget, depth = 0): SQL {
+/** The WHERE clause for a filter over users or groups, values inline; throws ScimError(400, invalidFilter). */
+export function filterToSql(filter: ScimFilter, target: FilterTarget): SQL {
+  return translate(filter, target, 0, inline);
+}
+
+/** A filter as a reusable statement's WHERE clause: its values are placeholders `f0`, `f1`... */
+export interface CompiledFilter {
+  /**
+   * The filter without its values (their kinds kept: null, boolean and string translate differently):
+   * filters of one shape translate to the same SQL text, so a statement rendered for one serves all.
+   */
+  shape: string;
+  where: SQL;
+  values: Record<string, unknown>;
+}
+
+export function compileFilter(filter: ScimFilter, target: FilterTarget): CompiledFilter {
+  const values: Record<string, unknown> = {};
+  let n = 0;
+  const where = translate(filter, target, 0, (value) => {
+    const name = `f${n++}`;
+    values[name] = value;
+    return sql`${sql.placeholder(name)}`;
+  });
+  const shape = JSON.stringify(filter, (key, value: unknown) => (key === 'value' && (value === null || typeof value !== 'object') ? (value === null ? 'null' : typeof value) : value));
+  return { shape, where, values };
+}
+
+/**
+ * `userName eq "x"` or `id eq "x"` and nothing else: at most one user, by a unique index (the
+ * value as the column holds it: userName lower-cased by foldIdentifier). Null for any other filter.
+ */
+export function uniqueUserKey(filter: ScimFilter): { by: 'userNameLower' | 'id'; value: string } | null {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return null;
+  const { schema, attribute, subAttribute } = filter.path;
+  if (subAttribute !== null || (schema !== null && schema !== CORE_USER)) return null;
+  if (attribute === 'username') return { by: 'userNameLower', value: foldIdentifier(filter.value) };
+  if (attribute === 'id') return { by: 'id', value: filter.value };
+  return null;
+}
+
+function translate(filter: ScimFilter, target: FilterTarget, depth: number, bind: Bind): SQL {
   if (depth > 32) throw invalid('filter nested too deeply');
   switch (filter.kind) {
     case 'and':
-      return sql`(${filterToSql(filter.left, target, depth + 1)} and ${filterToSql(filter.right, target, depth + 1)})`;
+      return sql`(${translate(filter.left, target, depth + 1, bind)} and ${translate(filter.right, target, depth + 1, bind)})`;
     case 'or':
-      return sql`(${filterToSql(filter.left, target, depth + 1)} or ${filterToSql(filter.right, target, depth + 1)})`;
+      return sql`(${translate(filter.left, target, depth + 1, bind)} or ${translate(filter.right, target, depth + 1, bind)})`;
     case 'not':
-      return sql`not coalesce(${filterToSql(filter.filter, target, depth + 1)}, false)`;
+      return sql`not coalesce(${translate(filter.filter, target, depth + 1, bind)}, false)`;
     case 'valuePath': {
       const multi = target.multi[filter.path.attribute];
       if (!multi) throw invalid(`${filter.path.attribute} is not a filterable multi-valued attribute`);
-      return inMulti(multi, elementClause(filter.filter, multi, filter.path.attribute, depth + 1), requiredValues(filter.filter));
+      return inMulti(multi, elementClause(filter.filter, multi, filter.path.attribute, depth + 1, bind), requiredValues(filter.filter), bind);
     }
     case 'present':
     case 'compare': {
@@ -254,17 +298,17 @@ export function filterToSql(filter: ScimFilter, target: FilterTarget, depth = 0)
         if ((filter.path.subAttribute ?? 'value') !== 'value' || filter.op !== 'eq' || typeof filter.value !== 'string') {
           throw invalid('members supports only members eq "<user id>" and members pr');
         }
-        return target.members(filter.value);
+        return target.members(bind(filter.value));
       }
       const multi = target.multi[filter.path.attribute];
       if (multi) {
         const sub = filter.path.subAttribute ?? multi.defaultSub;
         const column = multi.subColumns[sub];
         if (!column) throw invalid(`${filter.path.attribute}.${sub} is not filterable`);
-        return inMulti(multi, filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key), requiredValues({ ...filter, path: { ...filter.path, subAttribute: sub } }));
+        return inMulti(multi, filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key, bind), requiredValues({ ...filter, path: { ...filter.path, subAttribute: sub } }), bind);
       }
       const column = target.columns[key]!;
-      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key);
+      return filter.kind === 'present' ? present(column) : compare(column, filter.op, filter.value, key, bind);
     }
   }
 }
