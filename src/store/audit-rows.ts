@@ -1,34 +1,19 @@
 /**
  * What recordAudit (audit.ts) writes for a change, its audit_events rows and their outbox events, as
  * two JSON parameters and the CTEs that insert them, so that a SCIM write records its audit in the
- * same statement as the change instead of in two more round trips. The rows are built exactly as
- * recordAudit builds them (ids drawn here, text made storable, events from eventsOfAudit);
- * test/store/scim-user-statements.test.ts compares the two.
+ * same statement as the change instead of in two more round trips. The rows are recordAudit's own
+ * (auditRow, eventRow); test/store/scim-user-statements.test.ts compares what the two write.
  */
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { eventsOfAudit } from '../core/events.js';
-import { toStorableJson, toStorableText } from '../core/text.js';
-import { newId } from '../crypto.js';
+import { auditRow } from './audit.js';
 import type { AuditInput } from './audit.js';
+import { eventRow } from './events.js';
 
-const clean = (value: string | null | undefined) => (value == null ? null : toStorableText(value));
-
-/** The JSON of `inputs`' audit rows and of their events, in order (placeholders `audits` and `events`). */
+/** The JSON of `inputs`' audit rows and of their events, in order (placeholders `audits` and `events`), built as recordAudit builds them. */
 export function auditRowsJson(inputs: readonly AuditInput[]): { audits: string; events: string } {
-  const audits = inputs.map((input) => ({
-    id: newId('evt'),
-    company_id: input.companyId,
-    actor_type: input.actor.type,
-    actor_id: clean(input.actor.id),
-    action: input.action,
-    target_type: input.targetType ?? null,
-    target_id: clean(input.targetId),
-    reason: clean(input.reason),
-    data: toStorableJson(input.data ?? {}),
-  }));
-  const events = inputs.flatMap(eventsOfAudit).map((e) => ({ id: newId('ev'), type: e.type, company_id: e.companyId, data: toStorableJson(e.data) }));
-  return { audits: JSON.stringify(audits), events: JSON.stringify(events) };
+  return { audits: JSON.stringify(inputs.map(auditRow)), events: JSON.stringify(inputs.flatMap(eventsOfAudit).map(eventRow)) };
 }
 
 /**
@@ -39,14 +24,14 @@ export function auditRowsJson(inputs: readonly AuditInput[]): { audits: string; 
 export function insertAuditRows(gate: SQL = sql`true`): SQL {
   return sql`audit_rows as (
       insert into audit_events (id, company_id, actor_type, actor_id, action, target_type, target_id, reason, data)
-      select a.id, a.company_id, a.actor_type, a.actor_id, a.action, a.target_type, a.target_id, a.reason, a.data
-      from jsonb_to_recordset(${sql.placeholder('audits')}::jsonb) as a(id text, company_id text, actor_type text, actor_id text, action text, target_type text, target_id text, reason text, data jsonb)
+      select a."id", a."companyId", a."actorType", a."actorId", a."action", a."targetType", a."targetId", a."reason", a."data"
+      from jsonb_to_recordset(${sql.placeholder('audits')}::jsonb) as a("id" text, "companyId" text, "actorType" text, "actorId" text, "action" text, "targetType" text, "targetId" text, "reason" text, "data" jsonb)
       where ${gate}
     ),
     audit_events_out as (
       insert into events (id, type, company_id, data)
-      select e.id, e.type, e.company_id, e.data
-      from jsonb_to_recordset(${sql.placeholder('events')}::jsonb) as e(id text, type text, company_id text, data jsonb)
+      select e."id", e."type", e."companyId", e."data"
+      from jsonb_to_recordset(${sql.placeholder('events')}::jsonb) as e("id" text, "type" text, "companyId" text, "data" jsonb)
       where ${gate}
     )`;
 }

@@ -35,8 +35,8 @@ export type AuditEvent = typeof auditEvents.$inferSelect;
 const clean = (value: string | null | undefined) => (value == null ? null : toStorableText(value));
 const cleanData = (data: Record<string, unknown>) => toStorableJson(data) as Record<string, unknown>;
 
-/** The stored form of an event (its id drawn here). */
-function auditRow(input: AuditInput) {
+/** The stored form of an event (its id drawn here); also what audit-rows.ts writes inside a statement. */
+export function auditRow(input: AuditInput) {
   return {
     id: newId('evt'),
     companyId: input.companyId,

@@ -23,9 +23,14 @@ const SEQUENCER_LOCK = 7_114_211;
 const BULK_FROM = 50;
 
 /** Appends events, in this order, in the caller's transaction (one statement, whatever their number). */
+/** The stored form of an outbox event (its id drawn here). */
+export function eventRow(e: NewEvent) {
+  return { id: newId('ev'), type: e.type, companyId: e.companyId, data: toStorableJson(e.data) as Record<string, unknown> };
+}
+
 export async function appendEvents(db: Executor, list: readonly NewEvent[]): Promise<void> {
   if (list.length === 0) return;
-  const rows = list.map((e) => ({ id: newId('ev'), type: e.type, companyId: e.companyId, data: toStorableJson(e.data) as Record<string, unknown> }));
+  const rows = list.map(eventRow);
   if (rows.length < BULK_FROM) {
     await db.insert(events).values(rows);
     return;
