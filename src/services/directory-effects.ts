@@ -7,9 +7,10 @@ import { normaliseEmail } from '../core/email.js';
 import type { Actor } from '../store/audit.js';
 import { recordAudit, recordAudits } from '../store/audit.js';
 import type { Tx } from '../store/db.js';
-import type { DirectoryUser, MappingDecision } from '../store/directory.js';
+import type { DirectoryUser } from '../store/directory.js';
+import type { MappingDecision } from '../store/group-mappings.js';
 import { revokeUserSessions } from '../store/sessions.js';
-import { mappingsForDirectoryUsers } from '../store/directory.js';
+import { mappingsForDirectoryUsers } from '../store/group-mappings.js';
 import type { WantedMembership } from '../store/users.js';
 import { ensureMemberships, findUsersByEmails, lockUserByDirectory, unlockUserByDirectory } from '../store/users.js';
 

@@ -3,7 +3,7 @@ import type { JitFacts, JitSettings } from '../core/jit.js';
 import { foldIdentifier, normaliseEmail } from '../core/email.js';
 import type { NormalisedEmail } from '../core/email.js';
 import type { Executor } from '../store/db.js';
-import { mappingForDirectoryUser } from '../store/directory.js';
+import { mappingForDirectoryUser } from '../store/group-mappings.js';
 import { readJitContextRow } from '../store/jit-context.js';
 import type { User } from '../store/users.js';
 
