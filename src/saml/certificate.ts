@@ -34,6 +34,11 @@ export function certificateBody(pemOrBase64: string): string {
 export function normalizeCertificatePem(pemOrBase64: string): string {
   const body = certificateBody(pemOrBase64);
   parseCertificate(body);
+  return pemOfBody(body);
+}
+
+/** PEM (headers, 64-column lines) of a certificate's base64 body, as certificateBody returns it. */
+export function pemOfBody(body: string): string {
   const lines = body.match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }

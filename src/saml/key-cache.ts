@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { CertificateError, certificateBody } from './certificate.js';
+import { CertificateError, certificateBody, pemOfBody } from './certificate.js';
 
 /**
  * What a sign-in needs from a configured IdP certificate, computed once per process and per
@@ -21,11 +21,6 @@ export interface CertificateFacts {
 const MAX_ENTRIES = 1024;
 const cache = new Map<string, CertificateFacts>();
 
-function pemOf(body: string): string {
-  const lines = body.match(/.{1,64}/g) ?? [];
-  return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
-
 /** Throws CertificateError when the text is not an X.509 certificate. */
 export function certificateFacts(pemOrBase64: string): CertificateFacts {
   // The configured text as given is the usual key (no regex per sign-in); its body is the fallback.
@@ -43,7 +38,7 @@ export function certificateFacts(pemOrBase64: string): CertificateFacts {
   } catch (error) {
     throw new CertificateError(`not an X.509 certificate (${String(error)})`);
   }
-  const pem = pemOf(body);
+  const pem = pemOfBody(body);
   const facts: CertificateFacts = { body, pem, notAfterMs: new Date(cert.validTo).getTime(), key: createPublicKey(pem) };
   remember(body, facts);
   remember(pemOrBase64, facts);

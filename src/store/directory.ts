@@ -126,7 +126,7 @@ export async function pageDirectoryUsers(
 }
 
 /** Rule 6's match, on a directory record or a tombstone alike: userName, externalId or any email among `emails`. */
-export function matchesIdentity(table: typeof directoryUsers | typeof directoryUserDeletions, emails: string[]) {
+function matchesIdentity(table: typeof directoryUsers | typeof directoryUserDeletions, emails: string[]) {
   return or(inArray(table.userNameLower, emails), inArray(sql`lower(${table.externalId})`, emails), arrayOverlaps(table.emailsLower, emails));
 }
 

@@ -4,8 +4,9 @@
  * each cost a socket write, a driver round and drizzle's rendering, which on one core weighed more
  * than the whole signature check. The conditions are those of the single-purpose lookups
  * (findJitSettings, findUserByEmail, domainHasConfirmedUser, findDomainException,
- * hasActiveScimToken, findDirectoryUserByEmail, isDeletedFromDirectory), which the other callers
- * keep; test/store/jit-context.test.ts holds the two ways together on both databases.
+ * hasActiveScimToken, findDirectoryUserByEmail, isDeletedFromDirectory). Some have other callers;
+ * findDomainException, findDirectoryUserByEmail and isDeletedFromDirectory are kept as the readable
+ * reference test/store/jit-context.test.ts holds this statement to, on both databases.
  *
  * One text for every input: without an email its parameters are null, and a comparison with null
  * matches nothing, which is what the single lookups answer then (no user, no domain, no entry).
@@ -28,7 +29,7 @@ const email = sql.placeholder('email');
 const domain = sql.placeholder('domain');
 const form1 = sql.placeholder('form1');
 const form2 = sql.placeholder('form2');
-/** Rule 6's match (directory.ts matchesIdentity): userName, externalId or any email among the forms. */
+/** Rule 6's match (as directory.ts's matchesIdentity): userName, externalId or any email among the forms. */
 const matches = (t: string) =>
   sql`(${sql.identifier(t)}.user_name_lower in (${form1}, ${form2}) or lower(${sql.identifier(t)}.external_id) in (${form1}, ${form2}) or ${sql.identifier(t)}.emails_lower && array[${form1}, ${form2}]::text[])`;
 

@@ -29,8 +29,6 @@ export interface PostgresOptions {
    * on any query, connection wait included, a second later, so a frozen server cannot hang a request.
    */
   statementTimeoutSeconds?: number;
-  /** Called with every statement sent (benchmarks count round trips with it). */
-  onQuery?: (query: string) => void;
 }
 
 type Sql = postgres.Sql;
@@ -132,7 +130,6 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     connect_timeout: connectTimeout,
     // Start-up parameters: the server itself cancels a statement that runs too long (57014).
     connection: { application_name: 'saml-scim-bridge', statement_timeout: statementTimeoutMs },
-    ...(options.onQuery ? { debug: (_connection: number, query: string) => options.onQuery?.(query) } : {}),
   });
   const db = drizzle(boundClient(client, statementTimeoutMs + CLIENT_GRACE_MS), { schema });
   return {
