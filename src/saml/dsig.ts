@@ -31,19 +31,19 @@ const REFERENCE_C14N: Record<string, () => Canonicalizer> = {
   [C14N]: () => new C14nCanonicalization(),
   [C14N_COMMENTS]: () => new C14nCanonicalization(),
 };
-const SIGNED_INFO_C14N: Record<string, () => Canonicalizer> = {
+export const SIGNED_INFO_C14N: Record<string, () => Canonicalizer> = {
   [EXC_C14N]: () => new ExclusiveCanonicalization(),
   [EXC_C14N_COMMENTS]: () => new ExclusiveCanonicalizationWithComments(),
   [C14N]: () => new C14nCanonicalization(),
   [C14N_COMMENTS]: () => new C14nCanonicalizationWithComments(),
 };
 
-const DIGESTS: Record<string, string> = {
+export const DIGESTS: Record<string, string> = {
   'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
   'http://www.w3.org/2001/04/xmlenc#sha256': 'sha256',
   'http://www.w3.org/2001/04/xmlenc#sha512': 'sha512',
 };
-const SIGNATURES: Record<string, { hash: string; pss: boolean }> = {
+export const SIGNATURES: Record<string, { hash: string; pss: boolean }> = {
   'http://www.w3.org/2000/09/xmldsig#rsa-sha1': { hash: 'RSA-SHA1', pss: false },
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': { hash: 'RSA-SHA256', pss: false },
   'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': { hash: 'RSA-SHA512', pss: false },

@@ -3,7 +3,7 @@ import { refuse } from './types.js';
 import type { SamlFailure } from './types.js';
 import { NS, attrValue, childElements, childrenNamed, descendantElements, isNamed, optionalChild, parseRoot, textContent } from './xml.js';
 import { CertificateError, certificateBody } from './certificate.js';
-import { checkEnveloped } from './dsig.js';
+import { DIGESTS, ENVELOPED, SIGNATURES, SIGNED_INFO_C14N, checkEnveloped } from './dsig.js';
 import { certificateFacts } from './key-cache.js';
 import type { KeyObject } from 'node:crypto';
 
@@ -31,24 +31,10 @@ export interface VerifiedSignature {
 
 const SHA1_SIGNATURE = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
 const SHA1_DIGEST = 'http://www.w3.org/2000/09/xmldsig#sha1';
-const SIGNATURE_ALGORITHMS = new Set([
-  SHA1_SIGNATURE,
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
-  'http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1',
-]);
-const DIGEST_ALGORITHMS = new Set([
-  SHA1_DIGEST,
-  'http://www.w3.org/2001/04/xmlenc#sha256',
-  'http://www.w3.org/2001/04/xmlenc#sha512',
-]);
-const CANONICALIZATIONS = new Set([
-  'http://www.w3.org/2001/10/xml-exc-c14n#',
-  'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
-  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-  'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
-]);
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+// The algorithms accepted are the ones dsig.ts knows how to check.
+const SIGNATURE_ALGORITHMS = new Set(Object.keys(SIGNATURES));
+const DIGEST_ALGORITHMS = new Set(Object.keys(DIGESTS));
+const CANONICALIZATIONS = new Set(Object.keys(SIGNED_INFO_C14N));
 
 /**
  * Reads the SignedInfo of an enveloped SAML signature and applies our policy before any crypto:
